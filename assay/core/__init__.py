@@ -1,0 +1,17 @@
+"""The nouns of assay. This package imports nothing else of assay."""
+
+from assay.core.format import Casing, OptionEnumerator, PromptFormat
+from assay.core.messages import ChatMessage
+from assay.core.requests import Generate, GenerationParams, Loglikelihood, Request, RequestKind
+from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult, Output, Response, Usage
+from assay.core.results import MetricSummary, Results, SampleRecord
+from assay.core.sample import Sample, Target
+from assay.core.score import Score, Scorer
+from assay.core.task import FewShot, Task, TaskKind
+
+__all__ = [
+    "Casing", "ChatMessage", "ChoiceOutput", "Completion", "FewShot", "Generate",
+    "GenerationParams", "Loglikelihood", "LoglikelihoodResult", "MetricSummary",
+    "OptionEnumerator", "Output", "PromptFormat", "Request", "RequestKind", "Response",
+    "Results", "Sample", "SampleRecord", "Score", "Scorer", "Target", "Task", "TaskKind", "Usage",
+]

@@ -1,0 +1,120 @@
+"""`PromptFormat`: one point in the space of meaning-preserving prompt layouts.
+
+Field names ("Question" / "Q"), the separator between a field and its value (": ", " - ",
+newline), the separator between fields, label casing and the option enumerator ("A.",
+"(a)", "1)", "I.") are all choices that should not change what is asked — FormatSpread
+(Sclar et al.) shows they change accuracy anyway. The default format is one point; the
+robustness analyses sample many. Rendering is pure string work, applied identically to the
+few-shot examples and the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Sequence
+
+from assay.core.hashing import stable_hash
+
+_ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+class Casing(str, Enum):
+    AS_IS = "as_is"
+    UPPER = "upper"
+    LOWER = "lower"
+    TITLE = "title"
+
+    def apply(self, text: str) -> str:
+        if self is Casing.UPPER:
+            return text.upper()
+        if self is Casing.LOWER:
+            return text.lower()
+        if self is Casing.TITLE:
+            return text.title()
+        return text
+
+
+class OptionEnumerator(str, Enum):
+    LETTER_DOT = "A."
+    LETTER_PAREN = "(A)"
+    LOWER_PAREN = "(a)"
+    NUMBER_PAREN = "1)"
+    ROMAN_DOT = "I."
+
+    def label(self, index: int) -> str:
+        if self is OptionEnumerator.LETTER_DOT:
+            return f"{chr(65 + index)}."
+        if self is OptionEnumerator.LETTER_PAREN:
+            return f"({chr(65 + index)})"
+        if self is OptionEnumerator.LOWER_PAREN:
+            return f"({chr(97 + index)})"
+        if self is OptionEnumerator.NUMBER_PAREN:
+            return f"{index + 1})"
+        return f"{_ROMAN[index]}."
+
+
+@dataclass(frozen=True)
+class PromptFormat:
+    """How a sample is laid out as text. All fields are meaning-preserving choices."""
+
+    question_label: str = "Question"
+    choices_label: str = "Choices"
+    answer_label: str = "Answer"
+    label_separator: str = ": "
+    field_separator: str = "\n"
+    option_separator: str = "\n"
+    option_enumerator: OptionEnumerator = OptionEnumerator.LETTER_DOT
+    casing: Casing = Casing.AS_IS
+    shot_separator: str = "\n\n"
+    show_choices: bool = True
+
+    @property
+    def id(self) -> str:
+        """A short stable name for this format, for logs and result tables."""
+        return "default" if self == PromptFormat() else "fmt-" + stable_hash(self.to_dict())[:8]
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["option_enumerator"] = self.option_enumerator.value
+        data["casing"] = self.casing.value
+        return data
+
+    def _label(self, name: str) -> str:
+        return self.casing.apply(name)
+
+    @property
+    def answer_lead(self) -> str:
+        """Whitespace moved from the end of the prompt to the front of the answer.
+
+        Tokenizers glue a leading space to the next word, so "Answer:" + " Paris" scores the
+        natural tokens, where "Answer: " + "Paris" would not.
+        """
+        sep = self.label_separator
+        return sep[len(sep.rstrip()):]
+
+    def render(self, question: str, choices: Sequence[str] | None = None, answer: str | None = None) -> str:
+        """One block: question, options when shown, and the answer label (plus the answer
+        text for a few-shot example). A query block ends right after the answer label."""
+        parts = [self._label(self.question_label) + self.label_separator + question]
+        if choices is not None and self.show_choices:
+            options = self.option_separator.join(
+                f"{self.option_enumerator.label(i)} {c}" for i, c in enumerate(choices)
+            )
+            parts.append(self._label(self.choices_label) + self.label_separator.rstrip() + self.option_separator + options)
+        head = self._label(self.answer_label) + self.label_separator.rstrip()
+        parts.append(head if answer is None else head + self.answer_lead + answer)
+        return self.field_separator.join(parts)
+
+    def render_prompt(
+        self,
+        question: str,
+        choices: Sequence[str] | None = None,
+        shots: Sequence[tuple[str, Sequence[str] | None, str]] = (),
+        instruction: str = "",
+    ) -> str:
+        """The whole prompt: optional instruction, few-shot blocks with answers, then the query."""
+        blocks = [self.render(q, c, a) for q, c, a in shots]
+        blocks.append(self.render(question, choices))
+        body = self.shot_separator.join(blocks)
+        return (instruction + self.shot_separator + body) if instruction else body

@@ -1,0 +1,90 @@
+"""Requests: the only things a model ever sees.
+
+Two kinds, as in lm-evaluation-harness, each batched over lists so a backend can sort and
+batch: `Loglikelihood` (log P(continuation | context)) and `Generate` (a completion of a
+raw prompt or of chat messages). Requests are frozen and hashable; `key()` is a hash of
+everything that affects the answer, and (with the model's identity) the cache key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Union
+
+from assay.core.hashing import stable_hash
+from assay.core.messages import ChatMessage
+
+
+class RequestKind(str, Enum):
+    LOGLIKELIHOOD = "loglikelihood"
+    GENERATE = "generate"
+
+
+@dataclass(frozen=True)
+class Loglikelihood:
+    """Score `continuation` given `context`. An empty context means "from the start of text"."""
+
+    context: str
+    continuation: str
+    kind: RequestKind = field(default=RequestKind.LOGLIKELIHOOD, init=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "context": self.context, "continuation": self.continuation}
+
+    def key(self) -> str:
+        return stable_hash(self.to_dict())
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Sampling settings. `temperature == 0` means greedy; `seed` makes sampling repeatable."""
+
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    n: int = 1
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "stop": list(self.stop),
+            "seed": self.seed,
+            "n": self.n,
+        }
+
+
+@dataclass(frozen=True)
+class Generate:
+    """Complete a raw `prompt`, or a chat conversation `messages` (exactly one is set)."""
+
+    prompt: str | None = None
+    messages: tuple[ChatMessage, ...] | None = None
+    params: GenerationParams = GenerationParams()
+    kind: RequestKind = field(default=RequestKind.GENERATE, init=False)
+
+    def __post_init__(self) -> None:
+        if (self.prompt is None) == (self.messages is None):
+            raise ValueError("Generate needs exactly one of `prompt` or `messages`")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "prompt": self.prompt,
+            "messages": None if self.messages is None else [m.to_dict() for m in self.messages],
+            "params": self.params.to_dict(),
+        }
+
+    def key(self) -> str:
+        return stable_hash(self.to_dict())
+
+
+Request = Union[Loglikelihood, Generate]

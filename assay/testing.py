@@ -1,0 +1,54 @@
+"""A model-free adapter for engine tests and harness-overhead benchmarks — never a stand-in
+for a real model where one can run.
+
+`InstantModel` answers at once and deterministically (a hash of the request), counts what it
+was asked, and can be told to fail some requests, so the engine's caching, dedup, failure
+handling and resumption can be tested exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from assay.core.hashing import stable_hash
+from assay.core.requests import Generate, Loglikelihood, Request
+from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.models.base import Capabilities, ModelInfo
+
+
+@dataclass
+class InstantModel:
+    """Deterministic instant answers: log-likelihood in (-10, 0], text from `reply`."""
+
+    name: str = "instant"
+    reply: Callable[[Generate], str] = lambda req: "42"
+    fail_if: Callable[[Request], bool] = lambda req: False
+    calls: list[Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.info = ModelInfo(name=self.name, adapter="instant", identity={"name": self.name})
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=False)
+
+    def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
+        self.calls.extend(requests)
+        out = []
+        for r in requests:
+            if self.fail_if(r):
+                out.append(LoglikelihoodResult(float("nan"), False, 0, error="injected failure"))
+                continue
+            value = -10.0 * int(stable_hash(r.to_dict())[:6], 16) / 0xFFFFFF
+            out.append(LoglikelihoodResult(value, False, max(1, len(r.continuation) // 4),
+                                           Usage(tokens_in=len(r.context) // 4)))
+        return out
+
+    def generate(self, requests: Sequence[Generate]) -> list[Completion]:
+        self.calls.extend(requests)
+        return [
+            Completion(texts=(), error="injected failure") if self.fail_if(r)
+            else Completion(texts=(self.reply(r),), finish_reason="stop", usage=Usage(tokens_out=1))
+            for r in requests
+        ]
+
+    def close(self) -> None:
+        return None

@@ -120,7 +120,7 @@ def test_limit_and_outputs(tmp_path):
     results = json.loads((out / "results.json").read_text())
     m = results["tasks"]["toy-mc"]["metrics"]["acc"]
     assert m["n"] == 4 and m["ci_low"] <= m["value"] <= m["ci_high"] and m["method"]
-    assert results["manifest"]["requests"]["computed"] == 14
+    assert results["manifest"]["requests"]["computed"] == 4 * 3 + 4
     assert results["manifest"]["tasks"]["toy-gen"]["version"] == "1"
 
 

@@ -1,0 +1,197 @@
+"""The local transformers adapter: `hf:ID_OR_DIR` and `gguf:/path/file.gguf` specs as a `Model`.
+
+A GGUF is de-quantized once into the converted-weights cache (`gguf_cache`) and always
+loaded from there, so the first and every later load see the same fp32 weights. Weights
+stay fp32 on the CPU (or `options.device`); torch's thread count is left at its default.
+
+torch and transformers are imported only when a model is built, so `import assay.models`
+stays light; without them the factories raise `MissingDependencyError` (extra "hf").
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from assay.core.hashing import stable_hash
+from assay.core.requests import Generate, Loglikelihood
+from assay.core.responses import Completion, LoglikelihoodResult
+from assay.errors import ConfigError, MissingDependencyError, ModelError
+from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
+from assay.models.gguf_cache import ensure_converted, file_sha256
+from assay.models.hf_generation import Prompt, generate_all
+from assay.models.hf_scoring import score_loglikelihood
+from assay.models.hf_tokens import TokenSetup
+from assay.models.registry import register_adapter
+
+_FALLBACK_MAX_LENGTH = 2048
+
+
+class HFModel:
+    """A transformers causal LM behind the `Model` protocol.
+
+    `hf_model` and `tokenizer` are the underlying transformers objects (for tests and
+    diagnostics); `render_prompt` shows the exact text a generation request becomes.
+    """
+
+    def __init__(self, hf_model: Any, tokenizer: Any, info: ModelInfo, options: ModelOptions) -> None:
+        self.hf_model = hf_model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=info.has_chat_template)
+        self.options = options
+        self.device = options.device or "cpu"
+        self.tokens = TokenSetup.probe(tokenizer, getattr(hf_model, "generation_config", None))
+        self.max_length = _max_length(hf_model, tokenizer)
+
+    def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
+        """log P(continuation | context) per request, batched and returned in input order."""
+        return score_loglikelihood(
+            self.hf_model, self.tokens, requests,
+            batch_size=self.options.batch_size, max_length=self.max_length, device=self.device,
+        )
+
+    def generate(self, requests: Sequence[Generate]) -> list[Completion]:
+        """One completion per request (greedy ones batched), in input order."""
+        prompts: list[Prompt] = []
+        errors: dict[int, str] = {}
+        for index, request in enumerate(requests):
+            ids = self.prompt_ids(request)
+            room = self.max_length - request.params.max_tokens
+            if room < 1:
+                errors[index] = f"max_tokens={request.params.max_tokens} leaves no room for a prompt " \
+                                f"in this model's {self.max_length} positions"
+                ids = ids[-1:]
+            prompts.append(Prompt(ids[-room:] if room >= 1 else ids, request.params))
+        ok = [i for i in range(len(requests)) if i not in errors]
+        done = iter(generate_all(self.hf_model, self.tokens, [prompts[i] for i in ok],
+                                 batch_size=self.options.batch_size, device=self.device))
+        return [Completion((), error=errors[i]) if i in errors else next(done) for i in range(len(requests))]
+
+    def render_prompt(self, request: Generate) -> str:
+        """The text the model is given for `request`.
+
+        Chat messages go through the tokenizer's chat template (with the assistant turn
+        opened) when the model has one; otherwise their contents are joined with blank
+        lines. For raw text the tokenizer's BOS, if it adds one, is not shown here.
+        """
+        if request.messages is None:
+            return request.prompt or ""
+        if self.info.has_chat_template:
+            messages = [m.to_dict() for m in request.messages]
+            return str(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+        return "\n\n".join(m.content for m in request.messages)
+
+    def prompt_ids(self, request: Generate) -> list[int]:
+        """Token ids of `render_prompt(request)`; a chat template places its own BOS."""
+        templated = request.messages is not None and self.info.has_chat_template
+        return self.tokens.encode(self.render_prompt(request), add_bos=not templated)
+
+    def close(self) -> None:
+        self.hf_model = None
+        gc.collect()
+
+
+@register_adapter("gguf", "a local GGUF file, de-quantized once to fp32 and run with transformers")
+def load_gguf(rest: str, options: ModelOptions, progress: ProgressCallback) -> HFModel:
+    path = Path(rest).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"GGUF file not found: {path}", field="model",
+                          hint="give an existing file as gguf:/path/to/model.gguf")
+    _require_hf()
+    sha = file_sha256(path)
+    directory = ensure_converted(path, sha, progress)
+    started = time.perf_counter()
+    model, tokenizer = _load_dir(directory, options)
+    progress(f"loaded {path.name} from converted cache in {time.perf_counter() - started:.1f} s")
+    info = _info(path.stem, "gguf", {"gguf_sha256": sha}, model, tokenizer, options,
+                 {"gguf": str(path.resolve()), "converted": str(directory)})
+    return HFModel(model, tokenizer, info, options)
+
+
+@register_adapter("hf", "a transformers model: a local directory or a Hugging Face Hub id")
+def load_hf(rest: str, options: ModelOptions, progress: ProgressCallback) -> HFModel:
+    local = Path(rest).expanduser()
+    if local.is_dir() and not (local / "config.json").is_file():
+        raise ConfigError(f"{local} has no config.json, so it is not a transformers model directory",
+                          field="model")
+    if not local.is_dir() and (rest.startswith(("/", ".", "~")) or not rest):
+        raise ConfigError(f"model directory not found: {local}", field="model",
+                          hint="give hf:<existing directory> or hf:<owner>/<name> for a Hub model")
+    _require_hf()
+    started = time.perf_counter()
+    if local.is_dir():
+        model, tokenizer = _load_dir(local, options)
+        identity = {"path": str(local.resolve()), "config_hash": _sha256(local / "config.json"),
+                    "weights": _weights_fingerprint(local)}
+        name = local.name
+    else:
+        revision = options.extra.get("revision")
+        try:
+            model, tokenizer = _load_dir(rest, options, revision=revision)
+        except OSError as exc:
+            raise ModelError(f"could not load '{rest}' from the Hugging Face Hub or its local cache "
+                             f"(offline, or an unknown id?): {exc}") from exc
+        identity = {"repo": rest, "revision": getattr(model.config, "_commit_hash", None) or revision}
+        name = rest
+    progress(f"loaded {name} in {time.perf_counter() - started:.1f} s")
+    info = _info(name, "hf", identity, model, tokenizer, options, {})
+    return HFModel(model, tokenizer, info, options)
+
+
+def _require_hf() -> None:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(exc.name or "transformers", "the transformers model adapter",
+                                     extra="hf") from None
+
+
+def _load_dir(source: str | Path, options: ModelOptions, revision: str | None = None) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(source), revision=revision)
+    model = AutoModelForCausalLM.from_pretrained(str(source), revision=revision, dtype=torch.float32)
+    model.to(options.device or "cpu")
+    model.eval()
+    return model, tokenizer
+
+
+def _info(name: str, adapter: str, identity: dict[str, Any], model: Any, tokenizer: Any,
+          options: ModelOptions, details: dict[str, Any]) -> ModelInfo:
+    import transformers
+
+    return ModelInfo(
+        name=name,
+        adapter=adapter,
+        identity=identity,
+        parameters=sum(p.numel() for p in model.parameters()),
+        has_chat_template=bool(getattr(tokenizer, "chat_template", None)),
+        details={**details, "architecture": type(model).__name__, "dtype": "float32",
+                 "device": options.device or "cpu", "max_length": _max_length(model, tokenizer),
+                 "transformers": transformers.__version__},
+    )
+
+
+def _max_length(model: Any, tokenizer: Any) -> int:
+    configured = getattr(model.config, "max_position_embeddings", None)
+    if configured:
+        return int(configured)
+    # Tokenizers without a limit report a huge sentinel (about 1e30).
+    limit = getattr(tokenizer, "model_max_length", None)
+    return int(limit) if limit and limit < 1_000_000 else _FALLBACK_MAX_LENGTH
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _weights_fingerprint(directory: Path) -> str:
+    """Names and sizes of the weight files: cheap, and changes when the weights are replaced."""
+    files = sorted(p for pattern in ("*.safetensors", "*.bin") for p in directory.glob(pattern))
+    return stable_hash([[p.name, p.stat().st_size] for p in files])[:16]

@@ -1,0 +1,253 @@
+"""Logical deduction puzzles with exactly one solution: ordering in a row, and who-has-what.
+
+An ordering puzzle seats N people in a row and gives clues such as "Ann is directly to the
+left of Ben"; an assignment puzzle gives each person a different house, pet or drink with
+clues such as "Cal does not own the dog". Clues are drawn from the statements true of a
+hidden solution until brute force over all N! arrangements leaves exactly one, then any
+clue the others already imply is dropped, so every clue matters. The question asks who
+sits at a position or who has a thing, never something a single clue states outright
+when that can be avoided.
+
+Level sets the size (3 to 6 people) and how indirect the clues are: absolute positions
+and direct statements at level 1, only relative positions and negations at level 5.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Callable, Sequence
+
+from assay.core.sample import Sample
+from assay.tasks.suites._common import (
+    NUMBER_WORDS,
+    ORDINALS,
+    check_size,
+    item_rng,
+    join_names,
+    level_for,
+    place_correct,
+    sample_id,
+)
+
+VERSION = "1"
+"""Bump whenever generation changes: the same seed must always yield the same items."""
+
+FAMILY = "logic"
+
+_NAMES = ("Ann", "Ben", "Cal", "Dee", "Eve", "Finn", "Gus", "Hana", "Ivy", "Jon", "Kim", "Leo",
+          "Mia", "Ned", "Omar", "Pam", "Rosa", "Sam", "Tara", "Zoe")
+_SCENES = (("friends", "sit side by side on a bench"), ("children", "stand in a row for a photo"),
+           ("runners", "wait in a row at the start line"), ("guests", "sit in a row at a long table"))
+
+Clue = tuple
+State = tuple[str, ...]
+
+# Ordering clues: how often each kind is picked, by level. Weak clues (somewhere left,
+# next to, not at an end) force more combining than "X is second from the left".
+_ORDER_WEIGHTS = {
+    1: {"at_pos": 4, "imm_left": 2, "imm_right": 2, "left_of": 1, "right_of": 1, "adjacent": 1, "not_end": 1},
+    2: {"at_pos": 2, "imm_left": 2, "imm_right": 2, "left_of": 2, "right_of": 2, "adjacent": 1, "not_end": 1},
+    3: {"at_end": 1, "imm_left": 2, "imm_right": 2, "left_of": 3, "right_of": 3, "adjacent": 2,
+        "not_adjacent": 1, "not_end": 2},
+    4: {"imm_left": 1, "imm_right": 1, "left_of": 3, "right_of": 3, "adjacent": 2, "not_adjacent": 2, "not_end": 2},
+    5: {"imm_left": 1, "imm_right": 1, "left_of": 3, "right_of": 3, "adjacent": 2, "not_adjacent": 2, "not_end": 2},
+}
+_ORDER_SIZE = {1: 3, 2: 4, 3: 4, 4: 5, 5: 6}
+_ORDER_TEXT = {
+    "left_of": ("{a} is somewhere to the left of {b}.", "{a} is further left than {b}."),
+    "right_of": ("{a} is somewhere to the right of {b}.", "{a} is further right than {b}."),
+    "imm_left": ("{a} is directly to the left of {b}.", "{a} is just left of {b}."),
+    "imm_right": ("{a} is directly to the right of {b}.", "{a} is just right of {b}."),
+    "adjacent": ("{a} is next to {b}.", "{a} and {b} are next to each other."),
+    "not_adjacent": ("{a} is not next to {b}.", "{a} and {b} are not next to each other."),
+    "not_end": ("{a} is not at either end.", "{a} is not at either end of the row."),
+}
+
+# Assignment themes: (setup, the things' list sentence, is, is-not, either, question).
+_THEMES = {
+    "house": ("Each of them lives in a different house.", "The houses are {things}.",
+              "{a} lives in the {x} house.", "{a} does not live in the {x} house.",
+              "{a} lives in the {x} house or the {y} house.", "Who lives in the {x} house?",
+              ("red", "blue", "green", "yellow", "white", "pink")),
+    "pet": ("Each of them owns a different pet.", "The pets are {things}.",
+            "{a} owns the {x}.", "{a} does not own the {x}.", "{a} owns the {x} or the {y}.", "Who owns the {x}?",
+            ("cat", "dog", "fish", "bird", "rabbit", "horse")),
+    "drink": ("Each of them likes a different drink.", "The drinks are {things}.",
+              "{a} likes {x}.", "{a} does not like {x}.", "{a} likes {x} or {y}.", "Who likes {x}?",
+              ("tea", "coffee", "milk", "juice", "water", "cocoa")),
+}
+_ASSIGN_WEIGHTS = {1: {"is": 4, "is_not": 2, "either": 1}, 2: {"is": 2, "is_not": 3, "either": 2},
+                   3: {"is": 1, "is_not": 3, "either": 2}, 4: {"is": 1, "is_not": 3, "either": 3},
+                   5: {"is": 1, "is_not": 4, "either": 3}}
+_ASSIGN_SIZE = {1: 3, 2: 3, 3: 4, 4: 4, 5: 5}
+
+
+def _order_holds(clue: Clue, row: State) -> bool:
+    kind, a = clue[0], clue[1]
+    pa = row.index(a)
+    if kind == "at_pos":
+        return pa == clue[2]
+    if kind == "not_end":
+        return 0 < pa < len(row) - 1
+    pb = row.index(clue[2])
+    return {
+        "left_of": pa < pb, "right_of": pa > pb, "imm_left": pa == pb - 1, "imm_right": pa == pb + 1,
+        "adjacent": abs(pa - pb) == 1, "not_adjacent": abs(pa - pb) > 1,
+    }[kind]
+
+
+def _order_pool(row: State, kinds: set[str]) -> list[Clue]:
+    pool: list[Clue] = []
+    size = len(row)
+    for a, b in itertools.permutations(row, 2):
+        for kind in ("left_of", "right_of", "imm_left", "imm_right", "adjacent", "not_adjacent"):
+            if kind in kinds and (kind not in ("adjacent", "not_adjacent") or a < b):
+                if _order_holds((kind, a, b), row):
+                    pool.append((kind, a, b))
+    for i, a in enumerate(row):
+        if "at_pos" in kinds or ("at_end" in kinds and i in (0, size - 1)):
+            pool.append(("at_pos", a, i))
+        if "not_end" in kinds and 0 < i < size - 1:
+            pool.append(("not_end", a))
+    return pool
+
+
+def _assign_holds(clue: Clue, state: State, names: Sequence[str]) -> bool:
+    thing = state[names.index(clue[1])]
+    if clue[0] == "is":
+        return thing == clue[2]
+    if clue[0] == "is_not":
+        return thing != clue[2]
+    return thing in (clue[2], clue[3])
+
+
+def _awkward_pair(a: Clue, b: Clue) -> bool:
+    """"X owns the cat or the dog" next to "X does not own the dog" just says "X owns the cat"."""
+    for either, negation in ((a, b), (b, a)):
+        if either[0] == "either" and negation[0] == "is_not" and either[1] == negation[1]:
+            return negation[2] in either[2:]
+    return False
+
+
+def _choose_clues(rng: random.Random, pool: list[Clue], weights: dict[str, int], states: list[State],
+                  holds: Callable[[Clue, State], bool]) -> list[Clue]:
+    """Add random informative true clues until one state is left, then drop redundant ones."""
+    remaining, chosen = states, []
+    while len(remaining) > 1:
+        useful = [c for c in pool if c not in chosen and any(not holds(c, s) for s in remaining)]
+        useful = [c for c in useful if not any(_awkward_pair(c, d) for d in chosen)] or useful
+        clue = rng.choices(useful, weights=[weights.get(c[0], weights.get("at_end", 1)) for c in useful])[0]
+        chosen.append(clue)
+        remaining = [s for s in remaining if holds(clue, s)]
+    for clue in rng.sample(chosen, len(chosen)):
+        trial = [c for c in chosen if c != clue]
+        if sum(all(holds(c, s) for c in trial) for s in states) == 1:
+            chosen = trial
+    return rng.sample(chosen, len(chosen))
+
+
+def _ordering(rng: random.Random, level: int) -> dict:
+    size = _ORDER_SIZE[level]
+    row = tuple(rng.sample(_NAMES, size))
+    weights = _ORDER_WEIGHTS[level]
+    clues = _choose_clues(rng, _order_pool(row, set(weights)), weights, list(itertools.permutations(row)),
+                          _order_holds)
+    stated = {c[2] for c in clues if c[0] == "at_pos"}
+    position = rng.choice([i for i in range(size) if i not in stated] or list(range(size)))
+    group, scene = rng.choice(_SCENES)
+    listed = rng.sample(row, size)
+    lines = [f"{NUMBER_WORDS[size].capitalize()} {group} {scene}. Their names are {join_names(listed)}."]
+    for clue in clues:
+        if clue[0] == "at_pos":
+            i = clue[2]
+            lines.append(f"{clue[1]} is at the far left." if i == 0 else f"{clue[1]} is at the far right."
+                         if i == size - 1 else f"{clue[1]} is {ORDINALS[i + 1]} from the left.")
+        else:
+            lines.append(rng.choice(_ORDER_TEXT[clue[0]]).format(a=clue[1], b=clue[2] if len(clue) > 2 else ""))
+    if position == 0:
+        question, side = "Who is at the far left?", "left"
+    elif position == size - 1:
+        question, side = "Who is at the far right?", "right"
+    elif rng.random() < 0.5:
+        question, side = f"Who is {ORDINALS[position + 1]} from the left?", "left"
+    else:
+        question, side = f"Who is {ORDINALS[size - position]} from the right?", "right"
+    kinds = {c[0] for c in clues}
+    skills = ["deduction", "ordering"]
+    skills += ["negation"] if kinds & {"not_adjacent", "not_end"} else []
+    skills += ["adjacency"] if kinds & {"imm_left", "imm_right", "adjacent", "not_adjacent"} else []
+    skills += ["relative_position"] if kinds & {"left_of", "right_of"} else []
+    skills += ["counting_positions"] if side == "right" and 0 < position < size - 1 else []
+    return {"puzzle": "ordering", "names": listed, "solution": list(row), "clues": clues, "lines": lines,
+            "question": question, "answer": row[position], "skills": skills,
+            "asked": {"position_from_left": position + 1}}
+
+
+def _assignment(rng: random.Random, level: int) -> dict:
+    size = _ASSIGN_SIZE[level]
+    theme = rng.choice(sorted(_THEMES))
+    setup, listing, is_text, not_text, either_text, ask, things_pool = _THEMES[theme]
+    names = tuple(rng.sample(_NAMES, size))
+    things = tuple(rng.sample(things_pool, size))  # things[i] belongs to names[i]
+    pool: list[Clue] = []
+    for name, mine in zip(names, things):
+        pool.append(("is", name, mine))
+        for other in things:
+            if other != mine:
+                pool.append(("is_not", name, other))
+                pool.append(("either", name, *rng.sample((mine, other), 2)))
+    states = list(itertools.permutations(things))
+    clues = _choose_clues(rng, pool, _ASSIGN_WEIGHTS[level], states, lambda c, s: _assign_holds(c, s, names))
+    stated = {c[2] for c in clues if c[0] == "is"}
+    asked = rng.choice([t for t in things if t not in stated] or list(things))
+    listed_things = rng.sample(things, size)
+    shown = [f"an {t}" if theme == "pet" and t[0] in "aeiou" else f"a {t}" if theme == "pet" else t
+             for t in listed_things]
+    lines = [f"{NUMBER_WORDS[size].capitalize()} neighbours live on a street. Their names are "
+             f"{join_names(rng.sample(names, size))}.", setup, listing.format(things=join_names(shown))]
+    text = {"is": is_text, "is_not": not_text, "either": either_text}
+    for clue in clues:
+        lines.append(text[clue[0]].format(a=clue[1], x=clue[2], y=clue[3] if len(clue) > 3 else ""))
+    kinds = {c[0] for c in clues}
+    skills = ["deduction", "assignment"] + (["negation"] if "is_not" in kinds else [])
+    skills += ["disjunction"] if "either" in kinds else []
+    return {"puzzle": "assignment", "theme": theme, "names": list(names), "solution": list(things),
+            "clues": clues, "lines": lines, "question": ask.format(x=asked),
+            "answer": names[things.index(asked)], "skills": skills, "asked": {"thing": asked}}
+
+
+def generate(n: int, seed: int = 0, *, multiple_choice: bool = False) -> list[Sample]:
+    """`n` puzzles for `seed`, each with one question whose answer is a name. The
+    multiple-choice variant offers the people's names (at most five) as options."""
+    check_size(n)
+    samples = []
+    for index in range(n):
+        rng = item_rng(FAMILY, seed, index)
+        level = level_for(index)
+        puzzle = _ordering(rng, level) if rng.random() < 0.65 else _assignment(rng, level)
+        question = " ".join(puzzle["lines"] + [puzzle["question"]])
+        answer = puzzle["answer"]
+        sid = sample_id("logic", index)
+        metadata = {
+            "family": FAMILY,
+            "group": sid,
+            "difficulty": level,
+            "skills": puzzle["skills"],
+            "puzzle": puzzle["puzzle"],
+            "size": len(puzzle["solution"]),
+            "clues": [list(c) for c in puzzle["clues"]],
+            "solution": puzzle["solution"],
+            "asked": puzzle["asked"],
+            "answer": answer,
+            "variant": "mc" if multiple_choice else "gen",
+        }
+        if multiple_choice:
+            option_rng = item_rng(FAMILY, seed, index, stream="options")
+            others = [name for name in sorted(puzzle["names"]) if name != answer]
+            wrong = option_rng.sample(others, min(len(others), 4))
+            choices, target = place_correct(option_rng, answer, wrong)
+            samples.append(Sample(sid, question, target, choices, metadata))
+        else:
+            samples.append(Sample(sid, question, answer, None, metadata))
+    return samples

@@ -114,6 +114,35 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from assay.analyses.compare import compare_runs
+    from assay.report.compare import comparison_table
+    from assay.stats import CorrectionMethod
+    from assay.store import load_run_dir
+
+    method = {"holm": CorrectionMethod.HOLM, "bh": CorrectionMethod.BENJAMINI_HOCHBERG}[args.correction]
+    result = compare_runs(load_run_dir(args.run_a), load_run_dir(args.run_b), metric=args.metric,
+                          correction=method, alpha=args.alpha, seed=args.seed)
+    if not result.tasks:
+        raise AssayError("the two runs share no task with a common metric and sample ids: "
+                         + "; ".join(f"{t}: {why}" for t, why in result.skipped.items()))
+    out.print(comparison_table(result))
+    for task, why in result.skipped.items():
+        console.print(f"[yellow]skipped[/] {task}: {why}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_dict(), indent=2, default=float))
+        console.print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_power(args: argparse.Namespace) -> int:
+    from assay.report.power import power_table
+
+    out.print(power_table(args.run, n=args.n, p=args.p, sd=args.sd, target=args.target,
+                          alpha=args.alpha, power=args.power))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assay", description="Evaluate language models with numbers you can trust.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +160,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--chunk-size", type=int, default=64,
                      help="requests per model call between cache commits (a crash loses at most one chunk)")
     run.set_defaults(func=cmd_run)
+
+    compare = sub.add_parser("compare", help="paired comparison of two runs, item by item")
+    compare.add_argument("run_a", help="output directory of run A")
+    compare.add_argument("run_b", help="output directory of run B")
+    compare.add_argument("--metric", help="metric to compare (default: each task's first)")
+    compare.add_argument("--correction", choices=["holm", "bh"], default="holm",
+                         help="multiple-comparison correction across tasks (Holm or Benjamini-Hochberg)")
+    compare.add_argument("--alpha", type=float, default=0.05)
+    compare.add_argument("--seed", type=int, default=0, help="seed of the permutation/bootstrap resampling")
+    compare.add_argument("--json", help="also write the comparison as JSON to this file")
+    compare.set_defaults(func=cmd_compare)
+
+    power = sub.add_parser("power", help="smallest difference a benchmark can resolve, and the n needed")
+    power.add_argument("run", nargs="?", help="a run directory: use each task's n and observed variance")
+    power.add_argument("--n", type=int, help="items per task (without a run)")
+    power.add_argument("--p", type=float, help="baseline accuracy (binary scores, without a run)")
+    power.add_argument("--sd", type=float, help="standard deviation of paired differences, if known")
+    power.add_argument("--target", type=float, help="a difference you want to detect, e.g. 0.05")
+    power.add_argument("--alpha", type=float, default=0.05)
+    power.add_argument("--power", type=float, default=0.8)
+    power.set_defaults(func=cmd_power)
 
     tasks = sub.add_parser("tasks", help="list built-in suites and groups")
     tasks.set_defaults(func=cmd_tasks)

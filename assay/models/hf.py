@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.util
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,7 +22,7 @@ from assay.core.requests import Generate, Loglikelihood
 from assay.core.responses import Completion, LoglikelihoodResult
 from assay.errors import ConfigError, MissingDependencyError, ModelError
 from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
-from assay.models.gguf_cache import ensure_converted, file_sha256
+from assay.models.gguf_cache import converted_path, ensure_converted, file_sha256, is_converted
 from assay.models.hf_generation import Prompt, generate_all
 from assay.models.hf_scoring import score_loglikelihood
 from assay.models.hf_tokens import TokenSetup
@@ -101,8 +102,11 @@ def load_gguf(rest: str, options: ModelOptions, progress: ProgressCallback) -> H
     if not path.is_file():
         raise ConfigError(f"GGUF file not found: {path}", field="model",
                           hint="give an existing file as gguf:/path/to/model.gguf")
-    _require_hf()
     sha = file_sha256(path)
+    # Converting reads the GGUF with the `gguf` package and needs `accelerate`; a
+    # converted copy loads with torch and transformers alone.
+    converting = not is_converted(converted_path(sha))
+    _require_hf(*(("gguf", "accelerate") if converting else ()))
     directory = ensure_converted(path, sha, progress)
     started = time.perf_counter()
     model, tokenizer = _load_dir(directory, options)
@@ -142,13 +146,14 @@ def load_hf(rest: str, options: ModelOptions, progress: ProgressCallback) -> HFM
     return HFModel(model, tokenizer, info, options)
 
 
-def _require_hf() -> None:
-    try:
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
-    except ImportError as exc:
-        raise MissingDependencyError(exc.name or "transformers", "the transformers model adapter",
-                                     extra="hf") from None
+def _require_hf(*also: str) -> None:
+    """Fail early, with the install hint, if torch/transformers (or `also`) are absent.
+
+    Found by spec, not imported: importing torch takes seconds and is done when needed.
+    """
+    for name in ("torch", "transformers", *also):
+        if importlib.util.find_spec(name) is None:
+            raise MissingDependencyError(name, "the transformers model adapter", extra="hf")
 
 
 def _load_dir(source: str | Path, options: ModelOptions, revision: str | None = None) -> tuple[Any, Any]:

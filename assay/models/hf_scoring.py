@@ -22,13 +22,15 @@ from assay.core.requests import Loglikelihood
 from assay.core.responses import LoglikelihoodResult, Usage
 from assay.models.hf_tokens import TokenSetup
 
-TOKEN_BUDGET = 4096
-"""Automatic batching: at most this many (padded) input tokens per forward pass."""
+TOKEN_BUDGET = 1024
+"""Automatic batching: at most this many (padded) input tokens per forward pass. On 2 CPU
+cores throughput is flat from ~500 to ~2,000 tokens per pass and drops beyond (activations
+leave the cache); the smaller end also wastes less on padding."""
 
 LOGIT_BUDGET_BYTES = 512 * 2**20
 """Automatic batching: at most this much memory for the kept fp32 logits of one batch."""
 
-MAX_AUTO_ROWS = 64
+MAX_AUTO_ROWS = 32
 
 
 @dataclass(frozen=True)

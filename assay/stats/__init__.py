@@ -36,7 +36,13 @@ from assay.stats.intervals import (
     proportion_ci,
     wilson,
 )
-from assay.stats.multiple import Correction, CorrectionMethod, benjamini_hochberg, correct, holm
+from assay.stats.multiple import (
+    Correction,
+    CorrectionMethod,
+    benjamini_hochberg,
+    correct,
+    holm,
+)
 from assay.stats.paired import (
     PairedComparison,
     PairedTest,

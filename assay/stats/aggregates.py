@@ -12,6 +12,7 @@ accept a leading batch axis `(..., num_runs, num_tasks)`, which makes bootstrapp
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -149,6 +150,7 @@ def stratified_bootstrap_ci(
     method: BootstrapMethod = BootstrapMethod.PERCENTILE,
     rng: RandomState = 0,
     task_bootstrap: bool = False,
+    widen_for_few_runs: bool = True,
 ) -> Interval:
     """Stratified bootstrap interval for `aggregate(scores)`, `scores` of shape
     (num_runs x num_tasks).
@@ -161,6 +163,14 @@ def stratified_bootstrap_ci(
     it is called on a whole batch of resamples when it accepts a leading axis. PERCENTILE
     is rliable's default; BCA uses a leave-one-run-out jackknife. `Interval.n` is the
     number of cells (runs x tasks).
+
+    `widen_for_few_runs` (default True) stretches the bootstrap replicates about the
+    estimate by sqrt(R / (R - 1)), R = num_runs. Resampling R runs with replacement gives
+    a within-task variance (R-1)/R of the true one (the bootstrap's "narrowness bias",
+    Hesterberg 2015, "What Teachers Should Know About the Bootstrap"), which matters
+    because R is small even when runs x tasks is not: uncorrected 95% IQM intervals cover
+    ~93% at 10 runs and ~89% at 3 runs; corrected, ~94-95% (benchmarks/stats_coverage.py).
+    False reproduces rliable's interval exactly.
     """
     x = as_matrix(scores)
     confidence = check_confidence(confidence)
@@ -169,6 +179,9 @@ def stratified_bootstrap_ci(
         raise ValueError(f"aggregate must return one number per score matrix, got shape {point.shape}")
     estimate = float(point)
     replicates = _replicates(x, aggregate, n_resamples, as_generator(rng), task_bootstrap)
+    runs = x.shape[0]
+    if widen_for_few_runs and runs > 1:
+        replicates = estimate + math.sqrt(runs / (runs - 1)) * (replicates - estimate)
 
     def jackknife() -> np.ndarray:
         if x.shape[0] < 2:

@@ -16,7 +16,13 @@ from enum import Enum
 import numpy as np
 from scipy import stats as sps
 
-from assay.stats._checks import RandomState, as_generator, as_vector, check_confidence, cluster_codes
+from assay.stats._checks import (
+    RandomState,
+    as_generator,
+    as_vector,
+    check_confidence,
+    cluster_codes,
+)
 
 
 class IntervalMethod(str, Enum):

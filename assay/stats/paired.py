@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-from assay.stats._checks import RandomState, as_generator, as_vector, cluster_codes, same_length
+from assay.stats._checks import (
+    RandomState,
+    as_generator,
+    as_vector,
+    cluster_codes,
+    same_length,
+)
 from assay.stats.intervals import Interval, IntervalMethod, clustered_mean_ci, mean_ci
 
 

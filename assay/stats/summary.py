@@ -12,10 +12,26 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from assay.core.results import MetricSummary
-from assay.stats._checks import RandomState, as_vector, check_confidence, cluster_codes, is_missing, same_length
+from assay.stats._checks import (
+    RandomState,
+    as_vector,
+    check_confidence,
+    cluster_codes,
+    is_missing,
+    same_length,
+)
 from assay.stats.intervals import IntervalMethod, clustered_mean_ci, mean_ci, wilson
-from assay.stats.paired import PairedComparison, PairedTest, mcnemar_exact, paired_permutation_test
-from assay.stats.power import Design, minimum_detectable_difference, minimum_detectable_difference_from_stderr
+from assay.stats.paired import (
+    PairedComparison,
+    PairedTest,
+    mcnemar_exact,
+    paired_permutation_test,
+)
+from assay.stats.power import (
+    Design,
+    minimum_detectable_difference,
+    minimum_detectable_difference_from_stderr,
+)
 
 Clusters = Sequence[Hashable | None] | np.ndarray
 

@@ -198,3 +198,17 @@ def test_converted_cache_second_load(tmp_path: Path, monkeypatch: pytest.MonkeyP
     session = [r.logprob for r in smollm2.loglikelihood(requests)]
     assert fresh == session
     assert second.info.identity == smollm2.info.identity
+
+
+def test_hf_directory_spec(smollm2: HFModel) -> None:
+    """`hf:<dir>` loads a transformers directory (here SmolLM2's converted copy) and pins it."""
+    model = load_model(f"hf:{smollm2.info.details['converted']}")
+    try:
+        assert model.info.adapter == "hf"
+        assert set(model.info.identity) == {"path", "config_hash", "weights"}
+        requests = [Loglikelihood(c, x) for c, x in PAIRS[:2]]
+        assert [r.logprob for r in model.loglikelihood(requests)] == [
+            r.logprob for r in smollm2.loglikelihood(requests)
+        ]
+    finally:
+        model.close()

@@ -81,6 +81,8 @@ def test_stratified_bootstrap_options() -> None:
     assert wider.width > base.width  # tasks differ a lot, so a new draw of tasks matters
     basic = stratified_bootstrap_ci(SCORES, iqm, method=BootstrapMethod.BASIC, rng=3)
     assert basic.low + base.high == pytest.approx(2 * base.estimate)
+    rliable = stratified_bootstrap_ci(SCORES, iqm, rng=3, widen_for_few_runs=False)
+    assert base.width == pytest.approx(rliable.width * np.sqrt(5 / 4))  # 5 runs
     bca = stratified_bootstrap_ci(SCORES, iqm, method=BootstrapMethod.BCA, rng=3)
     assert bca.low < bca.estimate < bca.high and bca.method is IntervalMethod.BOOTSTRAP_BCA
     with pytest.raises(ValueError, match="2-D"):
@@ -131,8 +133,9 @@ def _mixture_iqm(means: np.ndarray, sds: np.ndarray) -> float:
 
 def test_iqm_stratified_bootstrap_coverage() -> None:
     """10 runs x 20 tasks with heterogeneous tasks: the stratified percentile interval of the
-    IQM covers the population IQM ~95% of the time (the question of Agarwal et al. 2021,
-    appendix on bootstrap CI coverage)."""
+    IQM (widened for few runs, see `stratified_bootstrap_ci`) covers the population IQM ~95%
+    of the time. Agarwal et al. 2021 recommend these intervals for few-run regimes; how
+    rliable's unwidened interval falls short at 3 runs is in benchmarks/stats_coverage.py."""
     rng = np.random.default_rng(2021)
     means, sds = np.linspace(0, 2, 20), np.linspace(0.3, 1.0, 20)
     truth = _mixture_iqm(means, sds)

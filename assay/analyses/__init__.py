@@ -1,0 +1,1 @@
+"""Analyses over finished runs: each a module of functions over saved results."""

@@ -143,6 +143,18 @@ def cmd_power(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_variance(args: argparse.Namespace) -> int:
+    from assay.analyses.repeats import repeated_run_variance
+    from assay.report.variance import variance_table
+    from assay.store import load_run_dir
+
+    rows = repeated_run_variance([load_run_dir(p) for p in args.runs], metric=args.metric)
+    if not rows:
+        raise AssayError("the runs share no task with a common metric and at least two common items")
+    out.print(variance_table(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assay", description="Evaluate language models with numbers you can trust.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     power.add_argument("--alpha", type=float, default=0.05)
     power.add_argument("--power", type=float, default=0.8)
     power.set_defaults(func=cmd_power)
+
+    variance = sub.add_parser("variance", help="repeated runs of one model: item vs run variance per task")
+    variance.add_argument("runs", nargs="+", help="two or more run directories (e.g. the same tasks, other --seed)")
+    variance.add_argument("--metric", help="metric to use (default: each task's first)")
+    variance.set_defaults(func=cmd_variance)
 
     tasks = sub.add_parser("tasks", help="list built-in suites and groups")
     tasks.set_defaults(func=cmd_tasks)

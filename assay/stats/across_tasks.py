@@ -29,8 +29,7 @@ def mean_over_tasks(task_scores: np.ndarray) -> np.ndarray:
 
 def iqm_over_tasks(task_scores: np.ndarray) -> np.ndarray:
     """IQM of task scores: `iqm` sees one (1 x num_tasks) matrix per resample."""
-    flat = np.atleast_2d(task_scores)
-    return np.asarray([iqm(row[None, :]) for row in flat]).reshape(task_scores.shape[:-1])
+    return np.asarray(iqm(task_scores[..., None, :]))
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,31 @@ def test_power_cli(capsys):
     text = capsys.readouterr().out
     assert "19.3" in text  # two-sample arcsine MDD for n=100 at p=0.5 (Cohen 1988)
     assert main(["power"]) == 2
+
+
+def test_variance_of_repeated_runs(tmp_path):
+    """Three runs of a sampled-generation task: the CLI table and the decomposition agree."""
+    from assay.analyses.repeats import repeated_run_variance
+    from assay.core import Completion, GenerationParams, Score
+    from assay.stats import decompose_variance
+
+    class Equals:
+        name, metrics = "equals", ("exact_match",)
+
+        def __call__(self, sample, output):  # type: ignore[no-untyped-def]
+            return Score({"exact_match": float(output.text == sample.target)})
+
+    samples = [Sample(id=f"s{i}", input=f"q{i}", target="1") for i in range(30)]
+    task = Task(name="sampled", version="1", kind=TaskKind.GENERATE, load=lambda: samples, scorers=(Equals(),),
+                generation=GenerationParams(temperature=0.8, max_tokens=4))
+    dirs = []
+    for seed in range(3):
+        model = InstantModel(reply=lambda req: str(int(req.params.seed) % 2))
+        run = evaluate(model, [task], ResponseCache(None), RunOptions(seed=seed, show_progress=False))
+        dirs.append(write_run(run, tmp_path / f"r{seed}"))
+    runs = [load_run_dir(d) for d in dirs]
+    (row,) = repeated_run_variance(runs)
+    matrix = np.array([[r["scores"]["exact_match"] for r in run.rows("sampled")] for run in runs]).T
+    assert row.decomposition.to_dict() == pytest.approx(decompose_variance(matrix).to_dict())
+    assert row.decomposition.within_item_variance > 0
+    assert main(["variance", *map(str, dirs)]) == 0

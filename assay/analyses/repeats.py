@@ -1,0 +1,52 @@
+"""Repeated runs of one model (several seeds or sampled generations): item vs run variance.
+
+Aligns the items every run answered and hands the (items x runs) score matrix of each task
+to `assay.stats.decompose_variance`, which separates the noise of which items were drawn
+from the noise of what each run happened to produce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from assay.stats import VarianceDecomposition, decompose_variance
+from assay.store.rundir import SavedRun
+
+
+@dataclass(frozen=True)
+class TaskVariance:
+    task: str
+    metric: str
+    decomposition: VarianceDecomposition
+    dropped: int
+    """Items not answered (or failed) in every run, left out of the matrix."""
+
+
+def _metric(runs: Sequence[SavedRun], task: str, wanted: str | None) -> str | None:
+    shared = [m for m in runs[0].task_metrics(task) if all(m in r.task_metrics(task) for r in runs[1:])]
+    if wanted is not None:
+        return wanted if wanted in shared else None
+    return shared[0] if shared else None
+
+
+def repeated_run_variance(runs: Sequence[SavedRun], metric: str | None = None) -> list[TaskVariance]:
+    """One decomposition per task present in every run (metric: `metric`, else the task's first)."""
+    if len(runs) < 2:
+        raise ValueError("need at least two runs of the same tasks")
+    tasks = [t for t in runs[0].results["tasks"] if all(t in r.results["tasks"] for r in runs[1:])]
+    out = []
+    for task in tasks:
+        name = _metric(runs, task, metric)
+        if name is None:
+            continue
+        by_run = [{row["sample_id"]: row["scores"].get(name) for row in r.rows(task)} for r in runs]
+        ids = sorted(set.union(*(set(m) for m in by_run)))
+        complete = [i for i in ids if all(m.get(i) is not None for m in by_run)]
+        if len(complete) < 2:
+            continue
+        matrix = np.array([[float(m[i]) for m in by_run] for i in complete])
+        out.append(TaskVariance(task, name, decompose_variance(matrix), len(ids) - len(complete)))
+    return out

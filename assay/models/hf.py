@@ -56,19 +56,22 @@ class HFModel:
         )
 
     def generate(self, requests: Sequence[Generate]) -> list[Completion]:
-        """One completion per request (greedy ones batched), in input order."""
+        """One completion per request (greedy ones batched), in input order.
+
+        A prompt longer than the model's window loses tokens from the left, keeping room
+        for `max_tokens`; a request whose `max_tokens` alone fills the window is an error
+        (as data, in `Completion.error`).
+        """
         prompts: list[Prompt] = []
         errors: dict[int, str] = {}
         for index, request in enumerate(requests):
-            ids = self.prompt_ids(request)
             room = self.max_length - request.params.max_tokens
             if room < 1:
-                errors[index] = f"max_tokens={request.params.max_tokens} leaves no room for a prompt " \
-                                f"in this model's {self.max_length} positions"
-                ids = ids[-1:]
-            prompts.append(Prompt(ids[-room:] if room >= 1 else ids, request.params))
-        ok = [i for i in range(len(requests)) if i not in errors]
-        done = iter(generate_all(self.hf_model, self.tokens, [prompts[i] for i in ok],
+                errors[index] = (f"max_tokens={request.params.max_tokens} leaves no room for a prompt "
+                                 f"in this model's {self.max_length} positions")
+            else:
+                prompts.append(Prompt(self.prompt_ids(request)[-room:], request.params))
+        done = iter(generate_all(self.hf_model, self.tokens, prompts,
                                  batch_size=self.options.batch_size, device=self.device))
         return [Completion((), error=errors[i]) if i in errors else next(done) for i in range(len(requests))]
 
@@ -108,6 +111,8 @@ def load_gguf(rest: str, options: ModelOptions, progress: ProgressCallback) -> H
     converting = not is_converted(converted_path(sha))
     _require_hf(*(("gguf", "accelerate") if converting else ()))
     directory = ensure_converted(path, sha, progress)
+    import transformers  # noqa: F401  (seconds of import time are not load time)
+
     started = time.perf_counter()
     model, tokenizer = _load_dir(directory, options)
     progress(f"loaded {path.name} from converted cache in {time.perf_counter() - started:.1f} s")

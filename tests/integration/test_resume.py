@@ -18,7 +18,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-TASK = "arith-mc:n=24,seed=5"
+TASK = "arith-mc:n=16,seed=5"
 
 
 def _assay(*args: str) -> list[str]:
@@ -42,16 +42,16 @@ def _scores(out: Path) -> list[tuple[str, dict]]:
 
 def test_sigkill_then_rerun_requests_only_what_was_missing(tmp_path: Path, smollm2_ready: None) -> None:
     cache = tmp_path / "cache.sqlite"
-    args = ["run", "smollm2", TASK, "--cache", str(cache), "--quiet", "--chunk-size", "8"]
+    args = ["run", "smollm2", TASK, "--cache", str(cache), "--quiet", "--chunk-size", "4"]
     proc = subprocess.Popen(_assay(*args, "--out", str(tmp_path / "killed")),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 300
-    while _cached_rows(cache) < 24 and time.time() < deadline and proc.poll() is None:
+    while _cached_rows(cache) < 16 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     cached_at_kill = _cached_rows(cache)
-    total = 24 * 4
+    total = 16 * 4
     assert 0 < cached_at_kill < total, "the kill must land partway through the run"
 
     done = subprocess.run(_assay(*args, "--out", str(tmp_path / "resumed")), capture_output=True, text=True)

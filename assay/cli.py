@@ -18,6 +18,9 @@ console = Console(stderr=True)
 out = Console()
 
 
+_STORE_HELP = "results store: a SQLAlchemy URL or a SQLite file (default $ASSAY_STORE, else $ASSAY_HOME/store.sqlite)"
+
+
 def _batch_size(text: str) -> int | None:
     if text == "auto":
         return None
@@ -45,6 +48,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assay.tasks.resolve import resolve_tasks
 
     tasks = resolve_tasks(args.tasks, seed=args.seed)  # validate tasks before the slow model load
+    if args.formats > 1:  # each task once per sampled prompt format (the first is the default)
+        from assay.analyses.robustness.runner import format_variants
+        from assay.tasks.format_grammar import sample_formats
+
+        formats = sample_formats(args.formats, args.format_seed)
+        tasks = [v for t in tasks for v in format_variants(t, formats)]
     started = time.perf_counter()
     model = load_model(args.model, ModelOptions(batch_size=args.batch_size), progress=lambda m: console.print(f"[dim]{m}"))
     load_s = time.perf_counter() - started
@@ -67,8 +76,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         cache.close()
     write_run(run, out_dir)
+    try:  # the run's files are written: a store failure must only warn
+        from assay.store import save_run_dir
+
+        stored = save_run_dir(out_dir, args.store)
+        console.print(f"[dim]saved run {stored.run_id} to the results store[/]")
+    except Exception as exc:  # noqa: BLE001 - nothing may cost a finished run its output
+        console.print(f"[yellow]warning[/]: the run was not saved to the results store ({exc}); "
+                      f"its files are in {out_dir}: `assay import {out_dir}` stores it later", highlight=False)
     results = json.loads((out_dir / "results.json").read_text())
     out.print(results_table(results))
+    if args.formats > 1:
+        from assay.analyses.robustness.runner import spreads_of_run
+        from assay.report.robustness import spread_table
+
+        out.print(spread_table(spreads_of_run(run)))
     stats = run.stats
     console.print(f"requests: {stats.unique} unique, {stats.cache_hits} from cache, {stats.computed} computed, "
                   f"{stats.failed} failed  ·  wrote {out_dir}/samples.jsonl and results.json")
@@ -155,6 +177,132 @@ def cmd_variance(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    from assay.store import ResultsStore
+
+    with ResultsStore(args.store) as store:
+        runs = store.runs(model=args.model, limit=args.limit)
+        where = store.display_url
+    if args.json:
+        out.print_json(json.dumps([r.__dict__ for r in runs], default=list))
+        return 0
+    table = Table(title=f"runs in {where}")
+    table.add_column("run id", no_wrap=True)
+    for col in ("model", "started", "tasks", "samples", "failed", "source"):
+        table.add_column(col, overflow="fold")
+    for r in runs:
+        table.add_row(r.run_id, r.model, r.started or "", ", ".join(r.tasks), str(r.n_samples), str(r.n_failed),
+                      r.source or "")
+    out.print(table)
+    if not runs:
+        console.print("no runs yet: `assay run` saves each run here, `assay import OUT_DIR` adds existing ones")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from assay.store import ResultsStore
+
+    with ResultsStore(args.store) as store:
+        for path in args.dirs:
+            info = store.import_dir(path)
+            out.print(f"imported {info.run_id} ({info.model}, {info.n_tasks} tasks, {info.n_samples} samples) "
+                      f"from {path}", highlight=False)
+        console.print(f"store: {store.display_url}", highlight=False)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from assay.report.html import write_report
+    from assay.store import load_runs
+
+    path = write_report(load_runs(args.runs, args.store), args.output, title=args.title,
+                        max_samples=args.max_samples)
+    out.print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)", highlight=False)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from assay.web import check_bind, serve
+
+    check_bind(args.host, args.allow_remote)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    console.print(f"assay dashboard on http://{shown}:{args.port}/  (Ctrl-C to stop)", highlight=False)
+    serve(args.store, host=args.host, port=args.port, allow_remote=args.allow_remote)
+    return 0
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    """`assay robustness ANALYSIS MODEL TASK ...`: one prompt-robustness analysis, printed."""
+    from assay.analyses.robustness import runner
+    from assay.analyses.robustness.option_order import cyclic_permutations, random_permutations
+    from assay.engine.cache import ResponseCache
+    from assay.engine.run import RunOptions
+    from assay.models import load_model
+    from assay.paths import default_cache_path
+    from assay.report import robustness as tables
+    from assay.tasks.resolve import resolve_tasks
+
+    options = RunOptions(limit=args.limit, seed=args.seed, show_progress=not args.quiet)
+    cache = ResponseCache(Path(args.cache) if args.cache else default_cache_path())
+    if args.analysis == "versions":
+        model = load_model(args.model)
+        seeds = [args.seed + 1000 * j for j in range(args.versions)]
+        out.print(tables.versions_table(args.task, runner.run_versions(model, args.task, args.limit or 30, seeds,
+                                                                        cache, options)))
+        return 0
+    (task,) = resolve_tasks([args.task], seed=args.seed)
+    model = load_model(args.model)
+    if args.analysis == "bandit":
+        from assay.tasks.format_grammar import sample_formats
+
+        formats = sample_formats(args.formats, args.format_seed)
+        n = len(task.load()) if args.limit is None else min(args.limit, len(task.load()))
+        budget = args.budget or (len(formats) * n) // 2
+        best, worst, calls = runner.bandit_search(model, task, formats, budget, cache, options, seed=args.seed)
+        table = Table(title=f"Thompson-sampling format search on {args.task}")
+        for col in ("", "format", "observed acc %", "calls"):
+            table.add_column(col)
+        table.add_row("best", formats[best.arm].id, f"{100 * best.estimate:.1f}", str(best.calls))
+        table.add_row("worst", formats[worst.arm].id, f"{100 * worst.estimate:.1f}", str(worst.calls))
+        table.add_row("model calls spent", "", "", str(calls))
+        table.add_row("exhaustive", f"{len(formats)} formats x {n} items", "", str(len(formats) * n))
+        out.print(table)
+    elif args.analysis == "order":
+        k = max(len(s.choices or ()) for s in task.load())
+        perms = {f"cyclic-{i}": p for i, p in enumerate(cyclic_permutations(k))}
+        perms.update({f"random-{i}": p for i, p in enumerate(random_permutations(k, args.random, args.seed))})
+        out.print(tables.order_table(args.task, runner.run_option_order(model, task, perms, cache, options)))
+    elif args.analysis == "consistency":
+        report = runner.run_consistency(model, task, args.m, args.temperature, cache, options)
+        out.print(tables.consistency_table(args.task, report))
+    elif args.analysis == "perturb":
+        reports = runner.run_perturbations(model, task, args.kinds, cache, options, args.seed)
+        out.print(tables.perturbation_table(args.task, reports))
+    return 0
+
+
+def _add_robustness(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    rob = sub.add_parser("robustness", help="prompt robustness: format search, option order, consistency, "
+                                            "randomized versions, rewrites")
+    rob.add_argument("analysis", choices=["bandit", "order", "consistency", "versions", "perturb"])
+    rob.add_argument("model", help="an alias (smollm2, gemma3-270m) or hf:ID_OR_PATH / gguf:PATH")
+    rob.add_argument("task", help="a task (versions: a built-in suite name)")
+    rob.add_argument("--limit", type=int, help="first N samples (versions: N items per version, default 30)")
+    rob.add_argument("--seed", type=int, default=0)
+    rob.add_argument("--cache", help="response cache file (default $ASSAY_HOME/responses.sqlite)")
+    rob.add_argument("--quiet", action="store_true", help="no progress bar")
+    rob.add_argument("--formats", type=int, default=10, metavar="K", help="bandit: formats to search")
+    rob.add_argument("--format-seed", type=int, default=0)
+    rob.add_argument("--budget", type=int, help="bandit: item calls (default half of exhaustive)")
+    rob.add_argument("--random", type=int, default=2, help="order: random permutations besides the cyclic ones")
+    rob.add_argument("--m", type=int, default=5, help="consistency: samples per prompt")
+    rob.add_argument("--temperature", type=float, default=0.7, help="consistency: sampling temperature")
+    rob.add_argument("--versions", type=int, default=3, help="versions: randomized versions per item")
+    rob.add_argument("--kinds", nargs="+", default=["shuffle-options", "distractor", "rename"],
+                     help="perturb: rewrites to apply")
+    rob.set_defaults(func=cmd_robustness)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assay", description="Evaluate language models with numbers you can trust.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,7 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--chunk-size", type=int, default=64,
                      help="requests per model call between cache commits (a crash loses at most one chunk)")
+    run.add_argument("--store", help=_STORE_HELP)
+    run.add_argument("--formats", type=int, default=1, metavar="K",
+                     help="evaluate each task under K prompt formats sampled from the format grammar "
+                          "(the first is the default) and print the spread")
+    run.add_argument("--format-seed", type=int, default=0, help="seed for sampling the --formats formats")
     run.set_defaults(func=cmd_run)
+    _add_robustness(sub)
 
     compare = sub.add_parser("compare", help="paired comparison of two runs, item by item")
     compare.add_argument("run_a", help="output directory of run A")
@@ -198,6 +352,34 @@ def build_parser() -> argparse.ArgumentParser:
     variance.add_argument("runs", nargs="+", help="two or more run directories (e.g. the same tasks, other --seed)")
     variance.add_argument("--metric", help="metric to use (default: each task's first)")
     variance.set_defaults(func=cmd_variance)
+
+    runs = sub.add_parser("runs", help="list the runs in the results store")
+    runs.add_argument("--store", help=_STORE_HELP)
+    runs.add_argument("--model", help="only this model's runs")
+    runs.add_argument("--limit", type=int, help="the N most recent runs")
+    runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    runs.set_defaults(func=cmd_runs)
+
+    imp = sub.add_parser("import", help="add existing run directories to the results store")
+    imp.add_argument("dirs", nargs="+", metavar="OUT_DIR", help="output directories of `assay run`")
+    imp.add_argument("--store", help=_STORE_HELP)
+    imp.set_defaults(func=cmd_import)
+
+    report = sub.add_parser("report", help="write a single-file HTML report of one or more runs")
+    report.add_argument("runs", nargs="+", metavar="RUN_DIR_OR_ID", help="run directories or run ids in the store")
+    report.add_argument("-o", "--output", default="report.html", help="the HTML file to write (default report.html)")
+    report.add_argument("--store", help=_STORE_HELP + " (to look up run ids)")
+    report.add_argument("--title", help="the report's title")
+    report.add_argument("--max-samples", type=int, help="embed at most N samples in the sample table")
+    report.set_defaults(func=cmd_report)
+
+    serve = sub.add_parser("serve", help="the local web dashboard over the results store")
+    serve.add_argument("--store", help=_STORE_HELP)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback only without --allow-remote)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a non-loopback --host: the dashboard has no login, use on trusted networks only")
+    serve.set_defaults(func=cmd_serve)
 
     tasks = sub.add_parser("tasks", help="list built-in suites and groups")
     tasks.set_defaults(func=cmd_tasks)

@@ -88,10 +88,13 @@ def execute(
     came from the cache, and the counts."""
     stats = ExecutionStats()
     unique: dict[str, Request] = {}
+    # A key is a sha256 of canonical JSON: compute each once (it is most of the overhead).
+    keys_of: dict[int, list[str]] = {}
     for p in planned:
-        for r in p.requests:
+        keys_of[id(p)] = [r.key() for r in p.requests]
+        for key, r in zip(keys_of[id(p)], p.requests):
             stats.requests += 1
-            unique.setdefault(r.key(), r)
+            unique.setdefault(key, r)
     stats.unique = len(unique)
 
     model_key = model.info.cache_key
@@ -101,28 +104,29 @@ def execute(
 
     # Samples with something left to compute, longest prompt first: the biggest batches run
     # (and fail, if memory is short) early, and a sample's requests stay adjacent.
-    pending_samples = [p for p in planned if any(r.key() not in responses for r in p.requests)]
+    pending_samples = [p for p in planned if any(k not in responses for k in keys_of[id(p)])]
     if on_samples_done is not None and len(planned) > len(pending_samples):
         on_samples_done(len(planned) - len(pending_samples))
     pending_samples.sort(key=lambda p: -len(p.prompt))
-    order: list[str] = []
+    by_sample: list[list[str]] = []
     seen: set[str] = set()
     for p in pending_samples:
-        for r in p.requests:
-            key = r.key()
+        keys: list[str] = []
+        for key in keys_of[id(p)]:
             if key not in responses and key not in seen:
                 seen.add(key)
-                order.append(key)
+                keys.append(key)
+        if keys:
+            by_sample.append(keys)
 
-    remaining = {id(p): len({r.key() for r in p.requests if r.key() not in responses}) for p in pending_samples}
+    remaining = {id(p): len({k for k in keys_of[id(p)] if k not in responses}) for p in pending_samples}
     users: dict[str, list[PlannedSample]] = {}
     for p in pending_samples:
-        for r in {r.key(): r for r in p.requests}.values():
-            if r.key() not in responses:
-                users.setdefault(r.key(), []).append(p)
+        for key in dict.fromkeys(keys_of[id(p)]):
+            if key not in responses:
+                users.setdefault(key, []).append(p)
 
-    for start in range(0, len(order), chunk_size):
-        keys = order[start : start + chunk_size]
+    for keys in _whole_sample_chunks(by_sample, chunk_size):
         chunk = [unique[k] for k in keys]
         began = time.perf_counter()
         answers = _call(model, chunk)
@@ -145,3 +149,19 @@ def execute(
         if on_samples_done is not None and done:
             on_samples_done(done)
     return responses, from_cache, stats
+
+
+def _whole_sample_chunks(by_sample: list[list[str]], chunk_size: int) -> list[list[str]]:
+    """Chunks of about `chunk_size` request keys that never split a sample's requests: an
+    adapter that shares a context between a sample's options (hf) then sees them together.
+    A sample with more than `chunk_size` requests forms a chunk of its own."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    for keys in by_sample:
+        if current and len(current) + len(keys) > chunk_size:
+            chunks.append(current)
+            current = []
+        current.extend(keys)
+    if current:
+        chunks.append(current)
+    return chunks

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 from assay.core.requests import Loglikelihood
 from assay.core.responses import LoglikelihoodResult, Usage
+from assay.models.hf_prefix import group_by_context, prefix_batches, score_prefix_batch
 from assay.models.hf_tokens import TokenSetup
 
 TOKEN_BUDGET = 1024
@@ -48,8 +49,13 @@ def score_loglikelihood(
     batch_size: int | None,
     max_length: int,
     device: str = "cpu",
+    share_prefix: bool = True,
 ) -> list[LoglikelihoodResult]:
     """One `LoglikelihoodResult` per request, in input order.
+
+    With `share_prefix` (the default) requests whose context tokens are identical run that
+    context once and score their continuations from its key/value cache (see hf_prefix);
+    requests that must be truncated, and all requests when it is off, run in full.
 
     `batch_size` fixes the rows per forward pass; `None` packs rows up to `TOKEN_BUDGET`
     padded tokens and `LOGIT_BUDGET_BYTES` of logits. Sequences longer than `max_length`
@@ -57,6 +63,7 @@ def score_loglikelihood(
     """
     results: list[LoglikelihoodResult | None] = [None] * len(requests)
     rows: list[_Row] = []
+    shared: list[tuple[int, list[int], list[int]]] = []
     for index, request in enumerate(requests):
         ctx_ids, cont_ids = tokens.encode_pair(request.context, request.continuation)
         if not cont_ids:
@@ -69,9 +76,15 @@ def score_loglikelihood(
             )
             continue
         full = ctx_ids + cont_ids
+        if share_prefix and len(full) - 1 <= max_length:
+            shared.append((index, ctx_ids, cont_ids))
+            continue
         rows.append(_Row(index, full[:-1][-max_length:], cont_ids))
     rows.sort(key=lambda row: (-len(row.inputs), row.index))
     vocab = int(model.get_output_embeddings().weight.shape[0])
+    for group_batch in prefix_batches(group_by_context(shared), batch_size, vocab):
+        for index, result in score_prefix_batch(model, tokens.pad_id, group_batch, device).items():
+            results[index] = result
     for batch in _batches(rows, batch_size, vocab):
         for row, result in zip(batch, _score_batch(model, tokens.pad_id, batch, device)):
             results[row.index] = result

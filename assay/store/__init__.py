@@ -1,5 +1,19 @@
-"""Saved runs: reading a run's output directory back (the results store builds on this)."""
+"""Saved runs: run directories read back, and the results store (SQLite or any SQLAlchemy URL)."""
 
+from assay.store.db import (
+    MetricRow,
+    ResultsStore,
+    RunInfo,
+    StoreError,
+    default_store_location,
+    load_runs,
+    save_run_dir,
+    store_url,
+)
 from assay.store.rundir import SavedRun, load_run_dir
+from assay.store.scrub import REDACTED, scrub, scrub_results, scrub_text
 
-__all__ = ["SavedRun", "load_run_dir"]
+__all__ = [
+    "REDACTED", "MetricRow", "ResultsStore", "RunInfo", "SavedRun", "StoreError", "default_store_location",
+    "load_run_dir", "load_runs", "save_run_dir", "scrub", "scrub_results", "scrub_text", "store_url",
+]

@@ -1,0 +1,205 @@
+"""The robustness analyses' engine calls: build task variants, evaluate them, and hand the
+scores to the pure modules. Every variant is a `dataclasses.replace` of the task evaluated
+by the unchanged `assay.engine.run.evaluate`, so the cache, resume and records work as usual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from assay.analyses.robustness.bandit import BanditResult, Direction, Oracle, thompson_search
+from assay.analyses.robustness.consistency import ConsistencyReport, consistency
+from assay.analyses.robustness.instructions_grid import InstructionGrid, instruction_grid
+from assay.analyses.robustness.option_order import OrderReport, order_report, permute_sample
+from assay.analyses.robustness.perturb import (
+    PerturbationReport, add_distractor, perturbation_report, rename_entities, shuffle_options,
+)
+from assay.analyses.robustness.spread import FORMAT_TASK_SEP, FormatSpread, spread_from_records
+from assay.analyses.robustness.versions import VersionReport, version_matrix, version_metrics
+from assay.core.format import PromptFormat
+from assay.core.results import SampleRecord
+from assay.core.sample import Sample
+from assay.core.task import Task
+from assay.engine.cache import ResponseCache
+from assay.engine.run import RunOptions, RunResult, evaluate
+from assay.models.base import Model
+from assay.tasks.builtin import make_builtin
+from assay.tasks.suites.logic import _NAMES as LOGIC_NAMES
+
+QUIET = RunOptions(show_progress=False)
+
+
+def format_variants(task: Task, formats: Sequence[PromptFormat]) -> list[Task]:
+    """One task per format, named TASK@FORMAT_ID."""
+    return [replace(task, format=f, name=f"{task.name}{FORMAT_TASK_SEP}{f.id}") for f in formats]
+
+
+def with_samples(task: Task, name: str, samples: Sequence[Sample], **changes: object) -> Task:
+    """`task` renamed, loading exactly `samples` (plus any other field changes)."""
+    frozen = tuple(samples)
+    return replace(task, name=name, load=lambda: frozen, **changes)  # type: ignore[arg-type]
+
+
+def _limited(task: Task, options: RunOptions) -> list[Sample]:
+    samples = list(task.load())
+    return samples if options.limit is None else samples[: options.limit]
+
+
+def run_format_spread(model: Model, tasks: Sequence[Task], formats: Sequence[PromptFormat],
+                      cache: ResponseCache, options: RunOptions = QUIET) -> tuple[RunResult, list[FormatSpread]]:
+    """Evaluate every task under every format; the run and each task's spread (first metric)."""
+    variants = [v for t in tasks for v in format_variants(t, formats)]
+    run = evaluate(model, variants, cache, options)
+    spreads: list[FormatSpread] = []
+    for task in tasks:
+        records = [r for rep in run.reports if rep.task.name.split(FORMAT_TASK_SEP)[0] == task.name
+                   for r in rep.records]
+        spreads.extend(spread_from_records(records, task.metric_names[0]))
+    return run, spreads
+
+
+def score_matrix(run: RunResult, metric: str = "acc") -> tuple[list[str], np.ndarray]:
+    """(variants x items) scores from a run whose reports share the same sample ids."""
+    names = [rep.task.name for rep in run.reports]
+    by_task = [{r.sample_id: r.scores.get(metric, np.nan) for r in rep.records} for rep in run.reports]
+    ids = sorted(set.intersection(*(set(m) for m in by_task)))
+    return names, np.array([[m[i] for i in ids] for m in by_task], dtype=float)
+
+
+def lazy_format_oracle(model: Model, task: Task, formats: Sequence[PromptFormat], cache: ResponseCache,
+                       options: RunOptions = QUIET) -> tuple[Oracle, int, list[int]]:
+    """An oracle that evaluates only the (format, items) the bandit asks for; also returns the
+    item count and a list whose length counts the model calls made (cache misses included)."""
+    samples = _limited(task, options)
+    variants = format_variants(task, formats)
+    calls: list[int] = []
+
+    def oracle(arm: int, items: Sequence[int]) -> list[float]:
+        chosen = [samples[i] for i in items]
+        sub = with_samples(variants[arm], variants[arm].name, chosen)
+        run = evaluate(model, [sub], cache, replace(options, limit=None, show_progress=False))
+        calls.extend([1] * len(chosen))
+        got = {r.sample_id: r.scores.get(task.metric_names[0], np.nan) for r in run.reports[0].records}
+        return [got[s.id] for s in chosen]
+
+    return oracle, len(samples), calls
+
+
+def run_option_order(model: Model, task: Task, permutations: Mapping[str, Sequence[int]],
+                     cache: ResponseCache, options: RunOptions = QUIET) -> OrderReport:
+    """Accuracy under each named permutation (applied to items with that many options) and
+    the position bias over all of them."""
+    samples = _limited(task, options)
+    k = max(len(s.choices or ()) for s in samples)
+    samples = [s for s in samples if len(s.choices or ()) == k]
+    variants = [with_samples(task, f"{task.name}@order-{name}", [permute_sample(s, p) for s in samples])
+                for name, p in permutations.items()]
+    run = evaluate(model, variants, cache, replace(options, limit=None))
+    runs = {}
+    for name, rep in zip(permutations, run.reports):
+        ok = [r for r in rep.records if r.extracted is not None]
+        runs[name] = ([int(r.extracted) for r in ok], [int(r.target) for r in ok])
+    return order_report(runs, k)
+
+
+def run_consistency(model: Model, task: Task, m: int, temperature: float, cache: ResponseCache,
+                    options: RunOptions = QUIET) -> ConsistencyReport:
+    """The task's generations sampled m times (seeds 0..m-1) at `temperature`."""
+    if temperature <= 0 or m < 2:
+        raise ValueError("consistency needs temperature > 0 and m >= 2")
+    samples = _limited(task, options)
+    variants = [with_samples(task, f"{task.name}@sample-{j}", samples,
+                             generation=replace(task.generation, temperature=temperature, seed=j))
+                for j in range(m)]
+    run = evaluate(model, variants, cache, replace(options, limit=None))
+    metric = task.metric_names[0]
+    per = [{r.sample_id: r for r in rep.records} for rep in run.reports]
+    ids = [s.id for s in samples if all(s.id in p and p[s.id].error is None for p in per)]
+    answers = [[_hashable(p[i].extracted) for p in per] for i in ids]
+    correct = [[float(p[i].scores.get(metric, 0.0)) for p in per] for i in ids]
+    return consistency(answers, correct)
+
+
+def _hashable(value: object) -> object:
+    return value if isinstance(value, (str, int, float, type(None))) else repr(value)
+
+
+def run_versions(model: Model, suite: str, n: int, seeds: Sequence[int], cache: ResponseCache,
+                 options: RunOptions = QUIET) -> VersionReport:
+    """A built-in suite generated once per seed; item i of every seed is version of item i
+    (same generator slot: same difficulty level), matched by sample id."""
+    tasks = [replace(make_builtin(suite, n, s), name=f"{suite}@v{j}") for j, s in enumerate(seeds)]
+    run = evaluate(model, tasks, cache, options)
+    metric = tasks[0].metric_names[0]
+    per = [{r.sample_id: r.scores.get(metric, float("nan")) for r in rep.records} for rep in run.reports]
+    _, matrix = version_matrix(per)
+    return version_metrics(matrix)
+
+
+PERTURBATIONS: dict[str, Callable[[Sample, int], Sample]] = {
+    "shuffle-options": shuffle_options,
+    "distractor": add_distractor,
+}
+
+
+def run_perturbations(model: Model, task: Task, kinds: Sequence[str], cache: ResponseCache,
+                      options: RunOptions = QUIET, seed: int = 0,
+                      names: Sequence[str] = LOGIC_NAMES) -> list[PerturbationReport]:
+    """Accuracy on the task's items vs each rewrite (`rename` renames `names`: by default the
+    people of the logic puzzles)."""
+    samples = _limited(task, options)
+    rewrites: dict[str, list[Sample]] = {}
+    for kind in kinds:
+        if kind == "rename":
+            rewrites[kind] = [rename_entities(s, names, seed) for s in samples]
+        elif kind in PERTURBATIONS:
+            rewrites[kind] = [PERTURBATIONS[kind](s, seed) for s in samples]
+        else:
+            raise ValueError(f"unknown perturbation {kind!r}; known: rename, {', '.join(PERTURBATIONS)}")
+    variants = [with_samples(task, f"{task.name}@orig", samples)]
+    variants += [with_samples(task, f"{task.name}@{k}", v) for k, v in rewrites.items()]
+    run = evaluate(model, variants, cache, replace(options, limit=None))
+    metric = task.metric_names[0]
+    per = [{r.sample_id: r.scores.get(metric, float("nan")) for r in rep.records} for rep in run.reports]
+    ids = [s.id for s in samples]
+    base = [per[0][i] for i in ids]
+    return [perturbation_report(k, base, [p[i] for i in ids]) for k, p in zip(rewrites, per[1:])]
+
+
+def run_instruction_grid(models: Mapping[str, Model], tasks: Sequence[Task], instructions: Mapping[str, str],
+                         cache: ResponseCache, options: RunOptions = QUIET, top_k: int = 1) -> InstructionGrid:
+    """Every model on every task under every instruction; the MM-BigBench metrics."""
+    scores = np.zeros((len(tasks), len(models), len(instructions)))
+    for mi, model in enumerate(models.values()):
+        variants = [replace(t, instruction=text, name=f"{t.name}@{key}")
+                    for t in tasks for key, text in instructions.items()]
+        run = evaluate(model, variants, cache, options)
+        for idx, rep in enumerate(run.reports):
+            metric = rep.metrics[rep.task.metric_names[0]]
+            scores[idx // len(instructions), mi, idx % len(instructions)] = metric.value
+    return instruction_grid(scores, list(models), list(instructions), [t.name for t in tasks], top_k)
+
+
+def spreads_of_run(run: RunResult) -> list[FormatSpread]:
+    """Each base task's spread over the formats a run evaluated (its first metric)."""
+    by_base: dict[str, list[SampleRecord]] = {}
+    metric: dict[str, str] = {}
+    for rep in run.reports:
+        base = rep.task.name.split(FORMAT_TASK_SEP)[0]
+        by_base.setdefault(base, []).extend(rep.records)
+        metric.setdefault(base, rep.task.metric_names[0])
+    return [s for base, recs in by_base.items() for s in spread_from_records(recs, metric[base])]
+
+
+def bandit_search(model: Model, task: Task, formats: Sequence[PromptFormat], budget: int, cache: ResponseCache,
+                  options: RunOptions = QUIET, batch_size: int = 4, seed: int = 0) -> tuple[BanditResult, BanditResult, int]:
+    """FormatSpread's search with real model calls only for what it asks: (best, worst,
+    model calls made); half the budget each. Exhaustive would be len(formats) x items."""
+    oracle, n_items, calls = lazy_format_oracle(model, task, formats, cache, options)
+    half = budget // 2
+    best = thompson_search(oracle, len(formats), n_items, half, batch_size, Direction.BEST, seed)
+    worst = thompson_search(oracle, len(formats), n_items, budget - half, batch_size, Direction.WORST, seed + 1)
+    return best, worst, len(calls)

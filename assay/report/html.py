@@ -1,0 +1,196 @@
+"""The single-file HTML report: summary with CIs, forest plot, breakdowns, format spread, samples.
+
+One file that renders offline: CSS, JavaScript and SVG are inline, the samples are embedded
+as JSON in a `<script type="application/json">` block, and a Content-Security-Policy allows
+only the report's own script and style (by hash) and no network at all. Prompts and
+responses are untrusted: Jinja2 escapes everything in the HTML, the JSON block escapes
+`</` (as `<\\/`) and `<!--`, and the script writes data into the page only via
+`textContent`. Manifests are scrubbed of secrets again here, whatever the run directory holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from assay.core.results import MetricSummary
+from assay.report.summaries import (
+    BREAKDOWN_KEYS,
+    breakdown,
+    display_value,
+    format_spread,
+    mean_over_tasks,
+    percent,
+    primary_metric,
+    score_of,
+    task_metrics,
+)
+from assay.report.svg import ForestRow, format_strip, forest_plot, interval_bar
+from assay.store.rundir import SavedRun
+from assay.store.scrub import scrub_results
+from assay.version import __version__
+
+
+def _asset(name: str) -> str:
+    return resources.files("assay.report").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def embed_json(data: Any) -> str:
+    """JSON safe inside `<script type="application/json">`: no `</script>`, no `<!--`."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("assay.report", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.globals["pct"] = percent
+    return env
+
+
+def _task_order(runs: Sequence[SavedRun]) -> list[str]:
+    order: list[str] = []
+    for run in runs:
+        order += [t for t in run.results.get("tasks", {}) if t not in order]
+    return order
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return round(x, 4) if isinstance(x, float) else x
+
+
+def _sample_record(index: int, row: dict[str, Any], primary: str | None) -> dict[str, Any]:
+    meta = row.get("metadata") or {}
+    value = score_of(row, primary)
+    return {
+        "r": index, "t": str(row["task"]), "i": str(row["sample_id"]), "f": str(row.get("format") or "default"),
+        "p": str(row.get("prompt") or ""), "o": display_value(row.get("response"), meta),
+        "x": display_value(row.get("extracted"), meta), "y": display_value(row.get("target"), meta),
+        "s": {k: _finite(v) for k, v in (row.get("scores") or {}).items()},
+        "ok": None if math.isnan(value) else round(value, 4), "e": row.get("error"),
+        "m": {k: meta[k] for k in ("family", "difficulty", "skills", "group") if k in meta},
+    }
+
+
+def _run_info(run: SavedRun) -> dict[str, Any]:
+    manifest = scrub_results(run.results).get("manifest") or {}
+    return {
+        "model": run.model, "run_id": run.run_id, "started": manifest.get("started", ""),
+        "finished": manifest.get("finished", ""), "n_samples": len(run.samples),
+        "n_failed": sum(1 for r in run.samples if r.get("error")), "assay_version": manifest.get("assay_version", ""),
+        "commit": manifest.get("git_commit") or "", "manifest": json.dumps(manifest, indent=2, ensure_ascii=False),
+    }
+
+
+def _bar(summary: MetricSummary | None, index: int) -> Markup:
+    return Markup(interval_bar(summary, index=index))
+
+
+def report_context(runs: Sequence[SavedRun], *, title: str | None = None,
+                   max_samples: int | None = None) -> dict[str, Any]:
+    """Everything the template shows, computed from the runs (see `assay.report.summaries`)."""
+    metrics = [task_metrics(run) for run in runs]
+    tasks = _task_order(runs)
+    summary = []
+    for task in tasks:
+        names: list[str] = []
+        for m in metrics:
+            names += [n for n in m.get(task, {}) if n not in names]
+        for name in names:
+            summary.append({"task": task, "metric": name, "cells": [
+                {"run": i, "summary": m.get(task, {}).get(name), "bar": _bar(m.get(task, {}).get(name), i)}
+                for i, m in enumerate(metrics)]})
+
+    def primary(i: int, task: str) -> MetricSummary | None:
+        name = primary_metric(runs[i], task)
+        return metrics[i].get(task, {}).get(name) if name else None
+
+    common = [t for t in tasks if all(t in m for m in metrics)]
+    means = []
+    if len(common) > 1:
+        for i in range(len(runs)):
+            mean = mean_over_tasks([s for t in common if (s := primary(i, t)) is not None])
+            if mean is not None:
+                means.append({"run": i, "summary": mean, "bar": _bar(mean, i)})
+    rows = [ForestRow(f"{t} ({primary_metric(next(r for r in runs if t in r.results['tasks']), t)})",
+                      [primary(i, t) for i in range(len(runs))]) for t in tasks]
+    if means:
+        rows.append(ForestRow(f"mean over {len(common)} tasks", [m["summary"] for m in means], emphasis=True))
+    series = [f"{r.model} · {r.run_id}" if len({x.model for x in runs}) < len(runs) else r.model for r in runs]
+
+    breakdowns = []
+    for key in BREAKDOWN_KEYS:
+        per_run = [breakdown(run, key) for run in runs]
+        labels: list[str] = []
+        for b in per_run:
+            labels += [label for label in b if label not in labels]
+        if labels:
+            breakdowns.append({"key": key, "rows": [
+                {"label": label, "cells": [{"summary": b.get(label), "bar": _bar(b.get(label), i)}
+                                           for i, b in enumerate(per_run)]} for label in labels]})
+
+    spreads: dict[str, list[dict[str, Any]]] = {}
+    for i, run in enumerate(runs):
+        for task, formats in format_spread(run).items():
+            values = [s.value for s in formats.values() if math.isfinite(s.value)]
+            spreads.setdefault(task, []).append({
+                "run": i, "n_formats": len(formats),
+                "spread": f"{100 * (max(values) - min(values)):.1f}" if values else "—",
+                "detail": " · ".join(f"{name} {100 * s.value:.1f}" for name, s in list(formats.items())[:8]),
+                "strip": Markup(format_strip(formats, index=i, label=f"{run.model} · {task}"))})
+
+    records = []
+    for i, run in enumerate(runs):
+        primaries = {t: primary_metric(run, t) for t in run.results.get("tasks", {})}
+        records += [_sample_record(i, row, primaries.get(row["task"])) for row in run.samples]
+    n_samples = len(records)
+    if max_samples is not None:
+        records = records[:max_samples]
+    run_infos = [_run_info(run) for run in runs]
+    models = sorted({r.model for r in runs})
+    return {
+        "title": title or ("assay report: " + ", ".join(models)),
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"), "version": __version__,
+        "runs": run_infos, "summary": summary, "means": means, "common_tasks": common,
+        "forest": Markup(forest_plot(rows, series)), "breakdowns": breakdowns,
+        "spreads": [{"task": t, "cells": c} for t, c in spreads.items()],
+        "n_samples": n_samples, "shown_samples": len(records), "truncated": len(records) < n_samples,
+        "data_json": Markup(embed_json({"runs": [{"model": r["model"], "run_id": r["run_id"]} for r in run_infos],
+                                        "samples": records})),
+    }
+
+
+def build_report(runs: Sequence[SavedRun], *, title: str | None = None, max_samples: int | None = None) -> str:
+    """The report as one HTML string (see the module docstring)."""
+    if not runs:
+        raise ValueError("a report needs at least one run")
+    css, js = _asset("report.css"), _asset("report.js")
+    context = report_context(runs, title=title, max_samples=max_samples)
+    context |= {"css": Markup(css), "js": Markup(js), "style_hash": _csp_hash(css), "script_hash": _csp_hash(js)}
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+def write_report(runs: Sequence[SavedRun], path: str | Path, *, title: str | None = None,
+                 max_samples: int | None = None) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(build_report(runs, title=title, max_samples=max_samples), encoding="utf-8")
+    tmp.replace(out)
+    return out

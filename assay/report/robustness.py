@@ -1,0 +1,104 @@
+"""Terminal tables for the prompt-robustness analyses (scores in percent)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.table import Table
+
+from assay.analyses.robustness import (
+    ConsistencyReport, ExtremeSearch, FormatSpread, InstructionGrid, OrderReport, PerturbationReport,
+    VersionReport,
+)
+
+
+def _pct(x: float) -> str:
+    return "—" if x is None or x != x else f"{100 * x:.1f}"
+
+
+def _table(title: str, columns: Sequence[str]) -> Table:
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    return table
+
+
+def spread_table(spreads: Sequence[FormatSpread]) -> Table:
+    """Per task: the default format's score next to the spread over all formats."""
+    t = _table("Format spread (accuracy %, Wilson 95% CI per format)",
+               ["task", "formats", "default [CI]", "min [CI]", "max [CI]", "range", "std", "worst", "best"])
+    for s in spreads:
+        d, lo, hi = s.default, s.worst, s.best
+        t.add_row(
+            s.task, str(len(s.scores)),
+            "—" if d is None else f"{_pct(d.accuracy)} [{_pct(d.ci_low)}, {_pct(d.ci_high)}]",
+            f"{_pct(lo.accuracy)} [{_pct(lo.ci_low)}, {_pct(lo.ci_high)}]",
+            f"{_pct(hi.accuracy)} [{_pct(hi.ci_low)}, {_pct(hi.ci_high)}]",
+            _pct(s.range), _pct(s.std), lo.format, hi.format,
+        )
+    return t
+
+
+def extremes_table(task: str, search: ExtremeSearch, format_ids: Sequence[str]) -> Table:
+    t = _table(f"Thompson-sampling search on {task}", ["", "format", "accuracy", "calls"])
+    t.add_row("best found", format_ids[search.best.arm], _pct(search.true_accuracy[search.best.arm]),
+              str(search.best.calls))
+    t.add_row("worst found", format_ids[search.worst.arm], _pct(search.true_accuracy[search.worst.arm]),
+              str(search.worst.calls))
+    found = search.calls_to_find()
+    t.add_row("calls to find both", "", "", "not found" if found is None else str(found))
+    t.add_row("exhaustive", f"[{_pct(min(search.true_accuracy))}, {_pct(max(search.true_accuracy))}]", "",
+              str(search.exhaustive_calls))
+    return t
+
+
+def order_table(task: str, report: OrderReport) -> Table:
+    t = _table(f"Option order on {task}", ["permutation", "accuracy"])
+    for name, acc in report.accuracy.items():
+        t.add_row(name, _pct(acc))
+    t.add_row("spread", _pct(report.spread))
+    letters = [chr(65 + i) for i in range(len(report.pick_rate))]
+    t.add_row("picks vs base", "  ".join(f"{l}:{_pct(p)}/{_pct(b)}" for l, p, b in
+                                         zip(letters, report.pick_rate, report.base_rate)))
+    t.add_row("position bias (TV)", _pct(report.total_variation))
+    return t
+
+
+def consistency_table(task: str, r: ConsistencyReport) -> Table:
+    t = _table(f"Consistency on {task} (m={r.m}, {r.n_items} items)", ["measure", "%"])
+    for name, value in [("agreement", r.agreement), ("fully consistent", r.fully_consistent),
+                        ("majority-vote accuracy", r.majority_accuracy), ("mean accuracy", r.mean_accuracy)]:
+        t.add_row(name, _pct(value))
+    return t
+
+
+def versions_table(task: str, r: VersionReport) -> Table:
+    t = _table(f"Randomized versions of {task} ({r.versions} versions, {r.n_items} items)", ["measure", "%"])
+    for i, acc in enumerate(r.per_version):
+        t.add_row(f"version {i}", _pct(acc))
+    t.add_row("AAcc (mean)", _pct(r.average_accuracy))
+    t.add_row("EAcc (all versions right)", _pct(r.effective_accuracy))
+    t.add_row("reasoning gap Δ", _pct(r.reasoning_gap))
+    return t
+
+
+def perturbation_table(task: str, reports: Sequence[PerturbationReport]) -> Table:
+    t = _table(f"Answer-preserving rewrites of {task}", ["rewrite", "original", "rewritten", "diff [95% CI]", "p"])
+    for r in reports:
+        c = r.comparison
+        t.add_row(r.perturbation, _pct(r.original), _pct(r.rewritten),
+                  f"{_pct(c.diff)} [{_pct(c.ci_low)}, {_pct(c.ci_high)}]", f"{c.p_value:.3f}")
+    return t
+
+
+def grid_table(g: InstructionGrid) -> Table:
+    t = _table(f"Models x instructions over {len(g.datasets)} tasks",
+               ["model", "best perf (mean)", "MRG %", "stability (sd)"]
+               + [f"top-{g.top_k} {i}" for i in g.instructions])
+    for i, m in enumerate(g.models):
+        t.add_row(m, _pct(float(g.best_performance[:, i].mean())), f"{g.model_mrg[i]:.1f}",
+                  _pct(float(g.model_stability[i])), *(_pct(float(a)) for a in g.adaptability[i]))
+    for j, name in enumerate(g.instructions):
+        t.add_row(f"instr {name}", "", f"{g.instruction_mrg[j]:.1f}", _pct(float(g.instruction_stability[j])),
+                  *("" for _ in g.instructions))
+    return t

@@ -15,7 +15,8 @@ from rich.table import Table
 from assay.errors import AssayError
 
 console = Console(stderr=True)
-out = Console()
+# Piped output gets a wide table rather than rich's 80-column default, so rows do not wrap.
+out = Console() if sys.stdout.isatty() else Console(width=140)
 
 
 _STORE_HELP = "results store: a SQLAlchemy URL or a SQLite file (default $ASSAY_STORE, else $ASSAY_HOME/store.sqlite)"

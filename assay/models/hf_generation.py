@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from assay.core.requests import GenerationParams
 from assay.core.responses import Completion, Usage
-from assay.models.hf_tokens import TokenSetup
+from assay.models.hf_tokens import TokenSetup, left_pad
 
 GREEDY_BATCH = 16
 """Automatic batching for greedy requests: rows per `generate` call."""
@@ -70,12 +70,8 @@ def _generate_batch(
     sampled = not prompts[0].params.greedy
     copies = prompts[0].params.n if sampled else 1
     rows = [p for p in prompts for _ in range(copies)]
-    width = max(len(p.ids) for p in prompts)
-    input_ids = torch.full((len(prompts), width), tokens.pad_id, dtype=torch.long)
-    mask = torch.zeros((len(prompts), width), dtype=torch.long)
-    for i, prompt in enumerate(prompts):
-        input_ids[i, width - len(prompt.ids):] = torch.tensor(prompt.ids, dtype=torch.long)
-        mask[i, width - len(prompt.ids):] = 1
+    input_ids, mask = left_pad([p.ids for p in prompts], tokens.pad_id)
+    width = input_ids.shape[1]
     stopper = _RowStopper(tokens, width, rows)
     config = GenerationConfig(
         max_new_tokens=max(p.params.max_tokens for p in prompts),

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.core.responses import LoglikelihoodResult, Usage
+from assay.models.hf_tokens import left_pad
 
 TOKEN_BUDGET = 1024
 """Automatic batching: at most this many (padded) tokens per batch, contexts plus options.
@@ -88,12 +89,7 @@ def score_prefix_batch(model: Any, pad_id: int, batch: list[PrefixGroup], device
     import torch
 
     started = time.perf_counter()
-    width = max(len(g.context) for g in batch)
-    ctx_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    ctx_mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for i, group in enumerate(batch):
-        ctx_ids[i, width - len(group.context):] = torch.tensor(group.context, dtype=torch.long)
-        ctx_mask[i, width - len(group.context):] = 1
+    ctx_ids, ctx_mask = left_pad([g.context for g in batch], pad_id)
     positions = (ctx_mask.cumsum(-1) - 1).clamp(min=0)
     multi = [(g, index, ids) for g, group in enumerate(batch) for index, ids in group.options if len(ids) > 1]
     with torch.inference_mode():

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 from assay.core.requests import Loglikelihood
 from assay.core.responses import LoglikelihoodResult, Usage
 from assay.models.hf_prefix import group_by_context, prefix_batches, score_prefix_batch
-from assay.models.hf_tokens import TokenSetup
+from assay.models.hf_tokens import TokenSetup, left_pad
 
 TOKEN_BUDGET = 1024
 """Automatic batching: at most this many (padded) input tokens per forward pass. On 2 CPU
@@ -115,13 +115,8 @@ def _batches(rows: list[_Row], batch_size: int | None, vocab: int) -> list[list[
 def _score_batch(model: Any, pad_id: int, batch: list[_Row], device: str) -> list[LoglikelihoodResult]:
     import torch
 
-    width = max(len(row.inputs) for row in batch)
     keep = max(len(row.targets) for row in batch)
-    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for i, row in enumerate(batch):
-        input_ids[i, width - len(row.inputs):] = torch.tensor(row.inputs, dtype=torch.long)
-        mask[i, width - len(row.inputs):] = 1
+    input_ids, mask = left_pad([row.inputs for row in batch], pad_id)
     # Positions count real tokens only, so a left-padded row sees the same positions
     # (hence the same rotary embeddings) as it would alone.
     positions = (mask.cumsum(-1) - 1).clamp(min=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any, Union
 
 from assay.core.hashing import stable_hash
@@ -33,6 +34,12 @@ class Loglikelihood:
         return {"kind": self.kind.value, "context": self.context, "continuation": self.continuation}
 
     def key(self) -> str:
+        return self._key
+
+    @cached_property
+    def _key(self) -> str:
+        # The engine, the cache and the scorer each ask for a request's key; hashing the
+        # canonical JSON once per request keeps that off the hot path.
         return stable_hash(self.to_dict())
 
 
@@ -84,6 +91,10 @@ class Generate:
         }
 
     def key(self) -> str:
+        return self._key
+
+    @cached_property
+    def _key(self) -> str:
         return stable_hash(self.to_dict())
 
 

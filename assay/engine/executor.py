@@ -88,13 +88,10 @@ def execute(
     came from the cache, and the counts."""
     stats = ExecutionStats()
     unique: dict[str, Request] = {}
-    # A key is a sha256 of canonical JSON: compute each once (it is most of the overhead).
-    keys_of: dict[int, list[str]] = {}
     for p in planned:
-        keys_of[id(p)] = [r.key() for r in p.requests]
-        for key, r in zip(keys_of[id(p)], p.requests):
+        for r in p.requests:
             stats.requests += 1
-            unique.setdefault(key, r)
+            unique.setdefault(r.key(), r)  # key() is memoized on the request
     stats.unique = len(unique)
 
     model_key = model.info.cache_key
@@ -104,7 +101,7 @@ def execute(
 
     # Samples with something left to compute, longest prompt first: the biggest batches run
     # (and fail, if memory is short) early, and a sample's requests stay adjacent.
-    pending_samples = [p for p in planned if any(k not in responses for k in keys_of[id(p)])]
+    pending_samples = [p for p in planned if any(r.key() not in responses for r in p.requests)]
     if on_samples_done is not None and len(planned) > len(pending_samples):
         on_samples_done(len(planned) - len(pending_samples))
     pending_samples.sort(key=lambda p: -len(p.prompt))
@@ -112,17 +109,17 @@ def execute(
     seen: set[str] = set()
     for p in pending_samples:
         keys: list[str] = []
-        for key in keys_of[id(p)]:
+        for key in (r.key() for r in p.requests):
             if key not in responses and key not in seen:
                 seen.add(key)
                 keys.append(key)
         if keys:
             by_sample.append(keys)
 
-    remaining = {id(p): len({k for k in keys_of[id(p)] if k not in responses}) for p in pending_samples}
+    remaining = {id(p): len({r.key() for r in p.requests if r.key() not in responses}) for p in pending_samples}
     users: dict[str, list[PlannedSample]] = {}
     for p in pending_samples:
-        for key in dict.fromkeys(keys_of[id(p)]):
+        for key in dict.fromkeys(r.key() for r in p.requests):
             if key not in responses:
                 users.setdefault(key, []).append(p)
 

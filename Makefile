@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml Makefile
 	# torch first, pinned: the CPU build on local disk; anything later that wants torch is satisfied.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[hf,datasets,dev,web,postgres]"
+	# llama-cpp-python has no wheel on PyPI: it compiles (~8 min on 2 cores, once; pip caches the wheel).
+	# GGML_NATIVE=OFF makes the wheel portable; LLAVA is not needed.
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install -q -e ".[llamacpp]"
 	# Headless Chromium and PostgreSQL for the browser and store tests (Debian packages; we run as root).
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)

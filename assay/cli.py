@@ -34,6 +34,13 @@ def _batch_size(text: str) -> int | None:
     return value
 
 
+def _model_arg(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
 def _default_out(model: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model.split("/")[-1])[:40]
     return Path("runs") / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -56,7 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         formats = sample_formats(args.formats, args.format_seed)
         tasks = [v for t in tasks for v in format_variants(t, formats)]
     started = time.perf_counter()
-    model = load_model(args.model, ModelOptions(batch_size=args.batch_size), progress=lambda m: console.print(f"[dim]{m}"))
+    options = ModelOptions(batch_size=args.batch_size, extra=dict(args.model_arg))
+    model = load_model(args.model, options, progress=lambda m: console.print(f"[dim]{m}"))
     load_s = time.perf_counter() - started
     console.print(f"[green]model[/] {model.info.name} ready in {load_s:.1f} s")
     cache_path = None if args.no_cache else Path(args.cache) if args.cache else default_cache_path()
@@ -76,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 130
     finally:
         cache.close()
+        model.close()
     write_run(run, out_dir)
     try:  # the run's files are written: a store failure must only warn
         from assay.store import save_run_dir
@@ -309,12 +318,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="evaluate a model on tasks")
-    run.add_argument("model", help="an alias (smollm2, gemma3-270m) or hf:ID_OR_PATH / gguf:PATH")
+    run.add_argument("model", help="an alias (smollm2, gemma3-270m), hf:ID_OR_PATH, gguf:PATH, llamacpp:PATH_OR_ALIAS, "
+                                   "openai:MODEL@http://host:port/v1 or vllm:ID")
     run.add_argument("tasks", nargs="+", help="built-in suite or group, PATH.yaml, or PATH.jsonl")
     run.add_argument("--out", help="output directory (default runs/MODEL-TIME)")
     run.add_argument("--limit", type=int, help="first N samples of each task")
     run.add_argument("--seed", type=int, default=0, help="master seed: suite generation, few-shot choice, sampling")
     run.add_argument("--batch-size", type=_batch_size, default=None, help="'auto' (default) or N")
+    run.add_argument("--model-arg", action="append", type=_model_arg, default=[], metavar="KEY=VALUE",
+                     help="adapter setting, repeatable (openai: concurrency=8, api_key_env=MY_KEY, "
+                          "timeout_s=60, body.repeat_penalty=1.0; llamacpp: n_ctx=4096)")
     run.add_argument("--cache", help="response cache file (default $ASSAY_HOME/responses.sqlite)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     run.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -12,12 +12,15 @@ from typing import Any, Union
 
 @dataclass(frozen=True)
 class Usage:
-    """Tokens and time spent on one request. `latency_s` is the request's share of its batch."""
+    """Tokens and time spent on one request. `latency_s` is the request's share of its batch
+    (or, over an API, its wall time); `ttft_s` the time to the first output token and
+    `tpot_s` the time per output token after it, where the backend streams."""
 
     tokens_in: int = 0
     tokens_out: int = 0
     latency_s: float = 0.0
     ttft_s: float | None = None
+    tpot_s: float | None = None
 
 
 @dataclass(frozen=True)

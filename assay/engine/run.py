@@ -147,6 +147,9 @@ def evaluate(
             run.reports.append(TaskReport(task, records, summarize_records(task, records), stats))
     manifest["finished"] = now_iso()
     manifest["requests"] = run.stats.to_dict()
+    transport = getattr(model, "transport_stats", None)  # API adapters: attempts, retries, failures
+    if callable(transport):
+        manifest["transport"] = transport()
     manifest["tasks"] = {
         r.task.name: {"version": r.task.version, "source": dict(r.task.source), "n": len(r.records)}
         for r in run.reports

@@ -79,3 +79,6 @@ def _load_builtin_modules() -> None:
     # libraries (torch, transformers) are imported only inside the factories.
     import assay.models.bundled  # noqa: F401
     import assay.models.hf  # noqa: F401
+    import assay.models.llamacpp  # noqa: F401
+    import assay.models.openai_api  # noqa: F401
+    import assay.models.vllm  # noqa: F401

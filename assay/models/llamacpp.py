@@ -1,0 +1,231 @@
+"""The `llamacpp:` adapter: a GGUF run in-process by llama-cpp-python (extra `llamacpp`).
+
+Spec: `llamacpp:/path/model.gguf`, or `llamacpp:ALIAS` for a bundled model
+(`llamacpp:smollm2`). Settings from `ModelOptions.extra`: `n_ctx` (2048), `n_threads`
+(all cores), `n_batch` (512).
+
+Log-likelihood is read from the model's own logits, not from the echo path of
+`create_completion` (slow: it sorts the whole vocabulary per token, and for BOS-less
+tokenizers it pairs each token with the wrong distribution). The context's tokens stay in
+the KV cache and a following request that shares them decodes only what differs, so the
+options of one item cost one context pass; logits are requested only at the positions a
+score reads, so llama.cpp applies the output head there alone.
+
+Token boundaries follow the hf adapter (`hf_tokens.TokenSetup`), so the same GGUF scores
+the same tokens on both backends.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from assay.core.requests import Generate, GenerationParams, Loglikelihood
+from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.errors import ConfigError, MissingDependencyError, ModelError
+from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
+from assay.models.gguf_cache import file_sha256
+from assay.models.hf_tokens import TokenSetup
+from assay.models.registry import aliases, register_adapter
+
+
+class _Encoded:
+    def __init__(self, ids: list[int]) -> None:
+        self.input_ids = ids
+
+
+class LlamaTokenizerView:
+    """llama.cpp's tokenizer seen through the few transformers-tokenizer attributes that
+    `TokenSetup` reads, so both adapters split context and continuation alike."""
+
+    def __init__(self, llm: Any) -> None:
+        self._llm = llm
+        bos, eos = llm.token_bos(), llm.token_eos()
+        self.bos_token_id = bos if bos >= 0 else None
+        self.eos_token_id = eos if eos >= 0 else None
+        self.pad_token_id = None
+
+    def __call__(self, text: str, add_special_tokens: bool = True) -> _Encoded:
+        ids = self._llm.tokenize(text.encode("utf-8"), add_bos=add_special_tokens, special=False) if text else []
+        return _Encoded([int(i) for i in ids])
+
+
+def _log_softmax_at(row: np.ndarray, target: int) -> tuple[float, bool]:
+    top = float(row.max())
+    log_z = top + float(np.log(np.exp(row - top, dtype=np.float64).sum()))
+    return float(row[target]) - log_z, int(row.argmax()) == target
+
+
+class LlamaCppModel:
+    """A GGUF in llama-cpp-python behind the `Model` protocol."""
+
+    def __init__(self, llm: Any, path: Path, info: ModelInfo) -> None:
+        self.llm = llm
+        self.path = path
+        self.info = info
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=info.has_chat_template)
+        self.tokens = TokenSetup.probe(LlamaTokenizerView(llm))
+        self.n_ctx = int(llm.n_ctx())
+        self.n_batch = int(llm.n_batch)
+        self.n_vocab = int(llm.n_vocab())
+
+    # --- log-likelihood ----------------------------------------------------------------
+
+    def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
+        """log P(continuation | context) per request, in input order; requests sharing a
+        context reuse its KV cache."""
+        from llama_cpp._internals import LlamaBatch
+
+        encoded = [self.tokens.encode_pair(r.context, r.continuation) for r in requests]
+        order = sorted(range(len(requests)), key=lambda i: encoded[i][0] + encoded[i][1])
+        batch = LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1)
+        ctx = self.llm._ctx
+        ctx.kv_cache_seq_rm(-1, 0, -1)
+        cached: list[int] = []
+        out: list[LoglikelihoodResult | None] = [None] * len(requests)
+        try:
+            for i in order:
+                head, cont = encoded[i]
+                began = time.perf_counter()
+                try:
+                    out[i], cached = self._score(batch, ctx, head, cont, cached)
+                except (RuntimeError, ValueError) as exc:
+                    ctx.kv_cache_seq_rm(-1, 0, -1)
+                    cached = []
+                    out[i] = LoglikelihoodResult(float("nan"), False, 0, error=f"{type(exc).__name__}: {exc}")
+                    continue
+                res = out[i]
+                assert res is not None
+                out[i] = LoglikelihoodResult(res.logprob, res.is_greedy, res.n_tokens,
+                                             Usage(tokens_in=len(head) + len(cont), latency_s=time.perf_counter() - began))
+        finally:
+            ctx.kv_cache_seq_rm(-1, 0, -1)
+            self.llm.reset()  # generation must not trust input_ids after this
+            batch.close()
+        return [r for r in out if r is not None]
+
+    def _score(self, batch: Any, ctx: Any, head: list[int], cont: list[int], cached: list[int]) -> tuple[LoglikelihoodResult, list[int]]:
+        full = head + cont
+        if len(full) > self.n_ctx:
+            raise ValueError(f"{len(full)} tokens exceed the context window n_ctx={self.n_ctx}")
+        if not cont:
+            return LoglikelihoodResult(0.0, True, 0), cached
+        first_read = len(head) - 1  # the logits at this position predict cont[0]
+        common = 0
+        for a, b in zip(cached, full):
+            if a != b:
+                break
+            common += 1
+        start = min(common, first_read)
+        ctx.kv_cache_seq_rm(-1, start, -1)
+        feed = full[start:-1]
+        rows: dict[int, np.ndarray] = {}
+        for offset in range(0, len(feed), self.n_batch):
+            piece = feed[offset: offset + self.n_batch]
+            batch.reset()
+            b = batch.batch
+            b.n_tokens = len(piece)
+            for j, token in enumerate(piece):
+                pos = start + offset + j
+                b.token[j] = token
+                b.pos[j] = pos
+                b.seq_id[j][0] = 0
+                b.n_seq_id[j] = 1
+                b.logits[j] = pos >= first_read
+            ctx.decode(batch)
+            for j in range(len(piece)):
+                pos = start + offset + j
+                if pos >= first_read:
+                    pointer = ctx.get_logits_ith(j)
+                    rows[pos] = np.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).copy()
+        total, greedy = 0.0, True
+        for k, token in enumerate(cont):
+            lp, top = _log_softmax_at(rows[first_read + k], token)
+            total += lp
+            greedy = greedy and top
+        return LoglikelihoodResult(total, greedy, len(cont)), full[: start + len(feed)]
+
+    # --- generation --------------------------------------------------------------------
+
+    def generate(self, requests: Sequence[Generate]) -> list[Completion]:
+        """One completion per request; `n > 1` runs n times with seeds seed, seed+1, …"""
+        return [self._generate_one(r) for r in requests]
+
+    def _generate_one(self, request: Generate) -> Completion:
+        params = request.params
+        texts: list[str] = []
+        finish: str | None = None
+        tokens_in = tokens_out = 0
+        began = time.perf_counter()
+        try:
+            for j in range(params.n):
+                seed = (params.seed if params.seed is not None else 0) + j
+                data = self._call(request, params, seed)
+                choice = data["choices"][0]
+                texts.append(choice.get("text") if "text" in choice else choice["message"].get("content") or "")
+                finish = finish or choice.get("finish_reason")
+                usage = data.get("usage") or {}
+                tokens_in += int(usage.get("prompt_tokens") or 0)
+                tokens_out += int(usage.get("completion_tokens") or 0)
+        except (RuntimeError, ValueError) as exc:
+            return Completion(texts=(), error=f"{type(exc).__name__}: {exc}")
+        return Completion(tuple(texts), finish, Usage(tokens_in, tokens_out, time.perf_counter() - began))
+
+    def _call(self, request: Generate, params: GenerationParams, seed: int) -> dict[str, Any]:
+        common = dict(max_tokens=params.max_tokens, temperature=params.temperature, top_p=params.top_p,
+                      stop=list(params.stop) or None, seed=seed)
+        if params.greedy:
+            common.update(temperature=0.0, top_k=1)
+        if request.messages is not None:
+            return self.llm.create_chat_completion(messages=[m.to_dict() for m in request.messages], **common)
+        return self.llm.create_completion(prompt=request.prompt, **common)
+
+    def close(self) -> None:
+        close = getattr(self.llm, "close", None)
+        if close is not None:
+            close()
+
+
+def resolve_gguf(rest: str, progress: ProgressCallback) -> Path:
+    """`rest` as a GGUF path; a bundled alias (smollm2, gemma3-270m) is resolved to its file."""
+    known = aliases()
+    if rest in known:
+        spec = known[rest].spec_factory(progress)
+        prefix, _, rest = spec.partition(":")
+        if prefix != "gguf":
+            raise ConfigError(f"alias '{rest}' is not a GGUF model", field="model")
+    path = Path(rest).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"no GGUF file at {path}", field="model", hint="llamacpp:/path/model.gguf or llamacpp:smollm2")
+    return path
+
+
+@register_adapter("llamacpp", "a GGUF in-process with llama-cpp-python: llamacpp:/path/model.gguf or llamacpp:ALIAS")
+def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> LlamaCppModel:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise MissingDependencyError("llama-cpp-python", "the llamacpp adapter", extra="llamacpp")
+    from llama_cpp import Llama
+
+    path = resolve_gguf(rest, progress)
+    extra = dict(options.extra)
+    began = time.perf_counter()
+    try:
+        llm = Llama(
+            model_path=str(path), n_ctx=int(extra.get("n_ctx", 2048)), n_batch=int(extra.get("n_batch", 512)),
+            n_threads=int(extra.get("n_threads", os.cpu_count() or 1)), logits_all=False, verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
+    sha = file_sha256(path)
+    template = llm.metadata.get("tokenizer.chat_template")
+    info = ModelInfo(
+        name=f"llamacpp:{path.name}", adapter="llamacpp", identity={"gguf_sha256": sha},
+        parameters=None, has_chat_template=bool(template),
+        details={"path": str(path), "n_ctx": llm.n_ctx(), "load_seconds": round(time.perf_counter() - began, 2)},
+    )
+    return LlamaCppModel(llm, path, info)

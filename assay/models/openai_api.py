@@ -1,0 +1,342 @@
+"""The `openai:` adapter: any OpenAI-compatible server (vLLM, llama.cpp's server, Ollama,
+hosted APIs) as a `Model`.
+
+Spec: `openai:MODEL@http://host:port/v1` (without `@URL`, the OpenAI API). Settings come
+from `ModelOptions.extra` (CLI `--model-arg KEY=VALUE`):
+
+- `api_key_env`: the environment variable holding the key (default `OPENAI_API_KEY`, used
+  when set). The key goes into the Authorization header only: never into the manifest,
+  the cache, an error message or a log.
+- `concurrency` (4), `timeout_s` (120), `max_retries` (6), `backoff_s` (0.5): see `RetryPolicy`.
+- `stream` (true): stream single-sample generations to measure time to first token and
+  time per output token.
+- `body.NAME`: sent as field NAME in every request body (server-specific settings, e.g.
+  `body.repeat_penalty=1.0` for llama.cpp, whose server otherwise penalises repeats; the
+  value is parsed as JSON when it can be).
+- `identity`: a string that pins what is served (e.g. a checkpoint hash). Without it the
+  cache key is the model name and base URL.
+
+Generation uses `/completions` for raw prompts and `/chat/completions` for conversations.
+Log-likelihood uses `/completions` with `echo` and `logprobs`; the first such request
+probes the server (see `echo_logprobs.probe_alignment`) and refuses, with a clear error,
+a server whose echo log-probs are shifted (llama-cpp-python with a BOS-less tokenizer)
+or match nothing. A server that returns fewer than `n` choices is
+remembered and asked again, once per missing sample, with distinct seeds.
+
+The engine is synchronous; requests run concurrently on a private event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+from typing import Any, Awaitable, Coroutine, Sequence, TypeVar
+from urllib.parse import urlparse
+
+from assay.core.requests import Generate, GenerationParams, Loglikelihood
+from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.errors import ConfigError, ModelError
+from assay.models.api_http import RequestFailed, RetryingClient, RetryPolicy, TransportCounters
+from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
+from assay.models.echo_logprobs import Alignment, EchoError, probe_alignment, score_echo
+from assay.models.registry import register_adapter
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_PROBE_PROMPT = "The capital of France is"
+
+
+def parse_spec(rest: str) -> tuple[str, str]:
+    """`MODEL@URL` → (model, base URL without a trailing slash)."""
+    model, _, url = rest.rpartition("@") if "@" in rest else (rest, "", DEFAULT_BASE_URL)
+    parsed = urlparse(url)
+    if not model or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            f"bad openai model spec 'openai:{rest}'", field="model",
+            hint="write openai:MODEL@http://host:port/v1, e.g. openai:smollm2@http://127.0.0.1:8080/v1",
+        )
+    return model, url.rstrip("/")
+
+
+def _json_or_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+class _LoopThread:
+    """An asyncio loop on a daemon thread, so a synchronous caller can run coroutines
+    even when its own thread already has a running loop (the dashboard)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="assay-openai", daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        self.loop.close()
+
+
+class OpenAIModel:
+    """A model behind an OpenAI-compatible HTTP API."""
+
+    def __init__(self, model: str, base_url: str, options: ModelOptions, progress: ProgressCallback) -> None:
+        extra = dict(options.extra)
+        self.model_name = model
+        self.base_url = base_url
+        self.concurrency = int(extra.get("concurrency", 4))
+        if self.concurrency < 1:
+            raise ConfigError("concurrency must be at least 1", field="concurrency")
+        self.stream = _flag(extra.get("stream", True))
+        self.extra_body = {k[5:]: _json_or_text(v) for k, v in extra.items() if k.startswith("body.")}
+        self.policy = RetryPolicy(
+            max_retries=int(extra.get("max_retries", 6)),
+            backoff_s=float(extra.get("backoff_s", 0.5)),
+            timeout_s=float(extra.get("timeout_s", 120.0)),
+        )
+        headers = {"Content-Type": "application/json"}
+        key_env = str(extra.get("api_key_env", "OPENAI_API_KEY"))
+        key = os.environ.get(key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        elif "api_key_env" in extra:
+            raise ConfigError(f"the environment variable {key_env} (api_key_env) is not set", field="api_key_env")
+        self.counters = TransportCounters()
+        self._loop = _LoopThread()
+        self._client = RetryingClient(base_url, headers, self.policy, self.counters, max_connections=self.concurrency)
+        self._semaphore: asyncio.Semaphore | None = None
+        self._alignment: Alignment | None = None
+        self._loglikelihood_refusal: str | None = None
+        self._n_honoured: bool | None = None
+
+        served = self._check_server(progress)
+        identity: dict[str, Any] = {"model": model}
+        identity.update({"pin": str(extra["identity"])} if "identity" in extra else {"base_url": base_url})
+        self.info = ModelInfo(
+            name=f"openai:{model}", adapter="openai", identity=identity,
+            has_chat_template=_flag(extra.get("chat", True)),
+            details={"base_url": base_url, "served_models": served, "concurrency": self.concurrency},
+        )
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=self.info.has_chat_template)
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run(coro)
+
+    def _check_server(self, progress: ProgressCallback) -> list[str]:
+        quick = RetryingClient(self.base_url, {}, RetryPolicy(max_retries=2, backoff_s=0.2, timeout_s=15.0), TransportCounters())
+        try:
+            data = self._run(quick.get_json("/models"))
+        except RequestFailed as exc:
+            self._run(quick.aclose())
+            self.close()
+            raise ModelError(f"cannot use the server at {self.base_url}: {exc}") from None
+        self._run(quick.aclose())
+        served = [str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)]
+        if served and self.model_name not in served:
+            progress(f"note: {self.base_url} serves {served[:5]}, not '{self.model_name}' by that name")
+        return served
+
+    def _run_quiet(self, coro: Coroutine[Any, Any, Any]) -> None:
+        if self._loop.loop.is_running():
+            self._run(coro)
+
+    def close(self) -> None:
+        if self._loop.loop.is_closed():
+            return
+        self._run_quiet(self._client.aclose())
+        self._loop.stop()
+
+    def transport_stats(self) -> dict[str, Any]:
+        """Attempts, retries by reason and failures, for the run manifest."""
+        stats = self.counters.to_dict()
+        stats["echo_alignment"] = self._alignment.value if self._alignment else None
+        stats["n_honoured"] = self._n_honoured
+        return stats
+
+    async def _gather(self, calls: Sequence[Awaitable[T]]) -> list[T]:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        semaphore = self._semaphore
+
+        async def bounded(call: Awaitable[T]) -> T:
+            async with semaphore:
+                return await call
+
+        return list(await asyncio.gather(*(bounded(c) for c in calls)))
+
+    # --- generation ------------------------------------------------------------------
+
+    def generate(self, requests: Sequence[Generate]) -> list[Completion]:
+        """One completion per request, run `concurrency` at a time; a request that fails
+        past the retry budget comes back with its error."""
+        return self._run(self._gather([self._generate_one(r) for r in requests]))
+
+    def _body(self, request: Generate, params: GenerationParams, n: int) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {
+            **self.extra_body,
+            "model": self.model_name, "max_tokens": params.max_tokens, "temperature": params.temperature,
+            "top_p": params.top_p, "n": n,
+        }
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if request.messages is not None:
+            body["messages"] = [m.to_dict() for m in request.messages]
+            return "/chat/completions", body
+        body["prompt"] = request.prompt
+        return "/completions", body
+
+    async def _generate_one(self, request: Generate) -> Completion:
+        began = time.perf_counter()
+        try:
+            params = request.params
+            if params.n == 1 and self.stream:
+                return await self._stream_one(request)
+            texts, finish, usage_in, usage_out = await self._sample(request, params, params.n if self._n_honoured is not False else 1)
+            if len(texts) < params.n:
+                # The server ignored n (llama.cpp does): ask once per missing sample, with its own seed.
+                self._n_honoured = False
+                base = params.seed if params.seed is not None else 0
+                for j in range(len(texts), params.n):
+                    more = GenerationParams(params.max_tokens, params.temperature, params.top_p, params.stop, base + j, 1)
+                    t, _, i, o = await self._sample(request, more, 1)
+                    texts += t[:1]
+                    usage_in += i
+                    usage_out += o
+            elif params.n > 1:
+                self._n_honoured = True
+            elapsed = time.perf_counter() - began
+            return Completion(texts=tuple(texts[: params.n]), finish_reason=finish,
+                              usage=Usage(tokens_in=usage_in, tokens_out=usage_out, latency_s=elapsed))
+        except RequestFailed as exc:
+            return Completion(texts=(), error=str(exc))
+
+    async def _sample(self, request: Generate, params: GenerationParams, n: int) -> tuple[list[str], str | None, int, int]:
+        path, body = self._body(request, params, n)
+        data = await self._client.post_json(path, body)
+        choices = sorted(data.get("choices") or [], key=lambda c: c.get("index", 0))
+        texts = [_choice_text(c) for c in choices]
+        usage = data.get("usage") or {}
+        finish = choices[0].get("finish_reason") if choices else None
+        return texts, finish, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+
+    async def _stream_one(self, request: Generate) -> Completion:
+        path, body = self._body(request, request.params, 1)
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+        events, ttft, total = await self._client.post_stream(path, body)
+        pieces: list[str] = []
+        finish: str | None = None
+        content_events = 0
+        usage: dict[str, Any] = {}
+        for event in events:
+            if event.get("usage"):
+                usage = event["usage"]
+            for choice in event.get("choices") or []:
+                piece = choice.get("text") if "text" in choice else (choice.get("delta") or {}).get("content")
+                if piece:
+                    pieces.append(piece)
+                    content_events += 1
+                finish = choice.get("finish_reason") or finish
+        tokens_out = int(usage.get("completion_tokens") or content_events)
+        tpot = (total - ttft) / (tokens_out - 1) if ttft is not None and tokens_out > 1 else None
+        return Completion(
+            texts=("".join(pieces),), finish_reason=finish,
+            usage=Usage(tokens_in=int(usage.get("prompt_tokens") or 0), tokens_out=tokens_out,
+                        latency_s=total, ttft_s=ttft, tpot_s=tpot),
+        )
+
+    # --- log-likelihood --------------------------------------------------------------
+
+    def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
+        """log P(continuation | context) per request from echoed prompt log-probs."""
+        if self._alignment is None and self._loglikelihood_refusal is None:
+            self._run(self._probe())
+        if self._loglikelihood_refusal is not None:
+            raise ModelError(self._loglikelihood_refusal)
+        return self._run(self._gather([self._score_one(r) for r in requests]))
+
+    def _echo_body(self, prompt: str, top_k: int) -> dict[str, Any]:
+        return {**self.extra_body, "model": self.model_name, "prompt": prompt, "max_tokens": 1, "temperature": 0.0,
+                "echo": True, "logprobs": top_k}
+
+    async def _probe(self) -> None:
+        try:
+            gen = await self._client.post_json("/completions", {
+                **self.extra_body, "model": self.model_name, "prompt": _PROBE_PROMPT, "max_tokens": 1, "temperature": 0.0, "logprobs": 1,
+            })
+            generated = (gen.get("choices") or [{}])[0]
+            echo = await self._client.post_json("/completions", self._echo_body(_PROBE_PROMPT + (generated.get("text") or ""), 5))
+            alignment = probe_alignment(generated, (echo.get("choices") or [{}])[0], _PROBE_PROMPT)
+        except (RequestFailed, EchoError) as exc:
+            self._loglikelihood_refusal = (
+                f"the server at {self.base_url} cannot score log-likelihoods ({exc}); it needs /completions "
+                "with echo and logprobs. Generation tasks still run."
+            )
+            return
+        if alignment is Alignment.SHIFTED:
+            self._loglikelihood_refusal = (
+                f"the server at {self.base_url} returns echo log-probs shifted by one token (llama-cpp-python does "
+                "this for models whose tokenizer adds no BOS, such as SmolLM2): each value is conditioned on its "
+                "own token. The right values survive only in top-K lists keyed by token text, where look-alike "
+                "tokens overwrite each other, so they cannot be recovered reliably; loglikelihood requests are "
+                "refused. Use the in-process adapter (llamacpp:PATH.gguf), or a server with aligned echo "
+                "log-probs (vLLM, or llama.cpp with a model whose tokenizer adds BOS)."
+            )
+        elif alignment is None:
+            self._loglikelihood_refusal = (
+                f"the server at {self.base_url} returns echo log-probs that match neither its own generation "
+                "log-probs nor the known one-token shift, so they cannot be trusted; refusing loglikelihood requests"
+            )
+        self._alignment = alignment
+
+    async def _score_one(self, request: Loglikelihood) -> LoglikelihoodResult:
+        if not request.context:
+            return _failed("an empty context cannot be scored over the echo API (the first token has no log-prob)")
+        began = time.perf_counter()
+        try:
+            data = await self._client.post_json("/completions", self._echo_body(request.context + request.continuation, 1))
+            choice = (data.get("choices") or [{}])[0]
+            score = score_echo(choice, request.context, request.continuation)
+        except (RequestFailed, EchoError) as exc:
+            return _failed(str(exc))
+        usage = data.get("usage") or {}
+        return LoglikelihoodResult(
+            logprob=score.logprob, is_greedy=score.is_greedy, n_tokens=score.n_tokens,
+            usage=Usage(tokens_in=int(usage.get("prompt_tokens") or 0), latency_s=time.perf_counter() - began),
+        )
+
+
+def _failed(message: str) -> LoglikelihoodResult:
+    return LoglikelihoodResult(logprob=float("nan"), is_greedy=False, n_tokens=0, error=message)
+
+
+def _choice_text(choice: dict[str, Any]) -> str:
+    if "text" in choice:
+        return str(choice.get("text") or "")
+    return str((choice.get("message") or {}).get("content") or "")
+
+
+@register_adapter("openai", "an OpenAI-compatible server: openai:MODEL@http://host:port/v1")
+def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> OpenAIModel:
+    model, url = parse_spec(rest)
+    return OpenAIModel(model, url, options, progress)

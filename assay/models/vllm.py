@@ -1,0 +1,102 @@
+"""The `vllm:` adapter: vLLM's offline engine on a GPU (extra `vllm`).
+
+It cannot run on the CPU-only machines assay is developed and tested on, so it is kept
+small, imported only when used, and not exercised by the test suite; against a vLLM
+*server*, use the `openai:` adapter (`openai:MODEL@http://host:8000/v1`), which is tested.
+
+Spec: `vllm:HF_ID_OR_PATH`. Settings from `ModelOptions.extra`: `tensor_parallel_size`
+(1), `max_model_len`, `gpu_memory_utilization` (0.9), `dtype` ("auto").
+
+Log-likelihood uses vLLM's prompt log-probs (`prompt_logprobs=0` returns each prompt
+token's own log-prob); generation maps `GenerationParams` onto `SamplingParams`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from typing import Any, Sequence
+
+from assay.core.requests import Generate, Loglikelihood
+from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.errors import MissingDependencyError
+from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
+from assay.models.registry import register_adapter
+
+
+class VLLMModel:
+    """A model in vLLM's offline `LLM` engine."""
+
+    def __init__(self, llm: Any, name: str) -> None:
+        self.llm = llm
+        self.tokenizer = llm.get_tokenizer()
+        self.info = ModelInfo(name=f"vllm:{name}", adapter="vllm", identity={"model": name},
+                              has_chat_template=getattr(self.tokenizer, "chat_template", None) is not None)
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=self.info.has_chat_template)
+
+    def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
+        """Sum of the continuation tokens' prompt log-probs (context tokenized alone, then
+        the whole text; the continuation is what follows the common prefix)."""
+        from vllm import SamplingParams
+
+        prompts, spans = [], []
+        for r in requests:
+            context = r.context.rstrip()
+            continuation = r.context[len(context):] + r.continuation
+            ctx_ids = self.tokenizer(context).input_ids if context else [self.tokenizer.bos_token_id or self.tokenizer.eos_token_id]
+            whole = self.tokenizer(context + continuation).input_ids
+            common = next((k for k, (a, b) in enumerate(zip(ctx_ids, whole)) if a != b), min(len(ctx_ids), len(whole)))
+            prompts.append({"prompt_token_ids": whole})
+            spans.append((max(common, 1), len(whole)))
+        outputs = self.llm.generate(prompts, SamplingParams(max_tokens=1, prompt_logprobs=1), use_tqdm=False)
+        results = []
+        for out, (start, end), prompt in zip(outputs, spans, prompts):
+            ids = prompt["prompt_token_ids"]
+            total, greedy = 0.0, True
+            for pos in range(start, end):
+                entry = out.prompt_logprobs[pos]
+                total += entry[ids[pos]].logprob
+                greedy = greedy and entry[ids[pos]].rank == 1
+            results.append(LoglikelihoodResult(total, greedy, end - start))
+        return results
+
+    def generate(self, requests: Sequence[Generate]) -> list[Completion]:
+        """Completions through vLLM's scheduler, chat requests via its chat template."""
+        from vllm import SamplingParams
+
+        results = []
+        for r in requests:
+            p = r.params
+            sampling = SamplingParams(n=p.n, max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p,
+                                      stop=list(p.stop) or None, seed=p.seed)
+            began = time.perf_counter()
+            if r.messages is not None:
+                out = self.llm.chat([m.to_dict() for m in r.messages], sampling, use_tqdm=False)[0]
+            else:
+                out = self.llm.generate([r.prompt], sampling, use_tqdm=False)[0]
+            texts = tuple(o.text for o in out.outputs)
+            results.append(Completion(texts, out.outputs[0].finish_reason,
+                                      Usage(len(out.prompt_token_ids), sum(len(o.token_ids) for o in out.outputs),
+                                            time.perf_counter() - began)))
+        return results
+
+    def close(self) -> None:
+        return None
+
+
+@register_adapter("vllm", "vLLM's offline engine on a GPU (untested here: no GPU): vllm:HF_ID")
+def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> VLLMModel:
+    if importlib.util.find_spec("vllm") is None:
+        raise MissingDependencyError("vllm", "the vllm adapter (a GPU machine)", extra="vllm")
+    from vllm import LLM
+
+    extra = dict(options.extra)
+    kwargs: dict[str, Any] = {
+        "tensor_parallel_size": int(extra.get("tensor_parallel_size", 1)),
+        "gpu_memory_utilization": float(extra.get("gpu_memory_utilization", 0.9)),
+        "dtype": str(extra.get("dtype", "auto")),
+    }
+    if "max_model_len" in extra:
+        kwargs["max_model_len"] = int(extra["max_model_len"])
+    progress(f"starting vLLM for {rest}")
+    return VLLMModel(LLM(model=rest, **kwargs), rest)

@@ -1,0 +1,104 @@
+"""Runs through the fault-injection proxy against the real llama.cpp servers.
+
+A run through 500s, 429s with Retry-After, dropped connections, stalls past the client
+timeout and malformed JSON must finish with every sample answered, identical to the
+fault-free run, with each injected fault counted as a retry in the manifest. A request
+that fails past its retry budget is reported per sample and retried by a rerun.
+
+The evaluation runs use generation suites on SmolLM2 (streamed answers, fast); the
+log-likelihood path goes through the proxy on Gemma, whose echo log-probs are aligned
+but cost about half a second per prompt token, so it uses three short requests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from assay.core.requests import Loglikelihood
+from assay.engine.cache import ResponseCache
+from assay.engine.run import RunOptions, RunResult, evaluate
+from assay.faultproxy import FaultProxy, FaultRates
+from assay.models import ModelOptions, load_model
+from assay.tasks.resolve import resolve_tasks
+
+pytestmark = pytest.mark.slow
+
+RATES = FaultRates(error_500=0.1, rate_limit_429=0.1, retry_after_s=0.1, drop=0.08, stall=0.05, stall_s=10.0,
+                   malformed=0.08, seed=7)
+
+
+def _run(url: str, cache: Path, **extra: str) -> RunResult:
+    options = {"concurrency": "2", "backoff_s": "0.05", "timeout_s": "8", "body.repeat_penalty": "1.0", **extra}
+    model = load_model(f"openai:smollm2@{url}", ModelOptions(extra=options))
+    try:
+        tasks = resolve_tasks(["arith-gen:n=8", "word-gen:n=4"])
+        return evaluate(model, tasks, ResponseCache(cache), RunOptions(show_progress=False), console=Console(quiet=True))
+    finally:
+        model.close()
+
+
+def _answers(run: RunResult) -> list[tuple]:  # type: ignore[type-arg]
+    return [(r.task, r.sample_id, json.dumps(r.response, sort_keys=True), json.dumps(r.scores, sort_keys=True), r.error)
+            for r in run.results.records]
+
+
+def _injected(proxy: FaultProxy) -> dict[str, int]:
+    return {k: v for k, v in proxy.counts.items() if k not in ("requests", "forwarded")}
+
+
+def test_faulty_run_equals_fault_free_run_and_counts_its_retries(llama_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clean = _run(llama_server.base_url, tmp_path / "clean.sqlite")
+    with FaultProxy(llama_server.root, RATES) as proxy:
+        faulty = _run(proxy.url + "/v1", tmp_path / "faulty.sqlite")
+        injected = _injected(proxy)
+    assert sum(injected.values()) >= 3, injected  # the seeded case does inject faults
+    assert all(r.error is None for r in faulty.results.records)
+    assert _answers(faulty) == _answers(clean)
+    transport = faulty.manifest["transport"]
+    assert transport["failed"] == 0
+    assert transport["retries"] == sum(injected.values())  # every injected fault cost exactly one retry
+    by_reason = transport["retries_by_reason"]
+    assert by_reason.get("http_500", 0) == injected["error_500"]
+    assert by_reason.get("rate_limited", 0) == injected["rate_limit_429"]
+    assert by_reason.get("timeout", 0) == injected["stall"]
+    assert by_reason.get("malformed", 0) == injected["malformed"]
+
+
+def test_a_request_failing_past_its_budget_is_reported_per_sample_and_retried_by_a_rerun(llama_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cache = tmp_path / "shared.sqlite"
+    with FaultProxy(llama_server.root, FaultRates(error_500=1.0)) as proxy:
+        broken = _run(proxy.url + "/v1", cache, max_retries="2")
+    records = broken.results.records
+    assert len(records) == 12  # nothing dropped
+    assert all(r.error and "HTTP 500" in r.error and "gave up after 3 attempts" in r.error for r in records)
+    assert broken.manifest["transport"]["failed"] == 12
+    for report in broken.reports:  # failed samples are counted as failed, never scored as wrong
+        assert all(m.n_failed == len(report.records) and m.n == 0 for m in report.metrics.values())
+    rerun = _run(llama_server.base_url, cache)  # same cache: failures were not cached
+    assert all(r.error is None for r in rerun.results.records)
+    assert rerun.stats.cache_hits == 0 and rerun.stats.computed == rerun.stats.unique
+
+
+def test_echo_loglikelihood_through_faults_equals_direct(gemma_server) -> None:  # type: ignore[no-untyped-def]
+    requests = [Loglikelihood("2 + 3 =", " 5"), Loglikelihood("2 + 3 =", " 6"), Loglikelihood("Cats say", " meow")]
+    direct = load_model(f"openai:gemma@{gemma_server.base_url}")
+    try:
+        expected = direct.loglikelihood(requests)
+    finally:
+        direct.close()
+    rates = FaultRates(error_500=0.2, rate_limit_429=0.15, retry_after_s=0.05, drop=0.15, malformed=0.15, seed=3)
+    with FaultProxy(gemma_server.root, rates) as proxy:
+        model = load_model(f"openai:gemma@{proxy.url}/v1", ModelOptions(extra={"backoff_s": "0.05", "concurrency": "1"}))
+        try:
+            got = model.loglikelihood(requests)
+            stats = model.transport_stats()
+        finally:
+            model.close()
+        injected = _injected(proxy)
+    assert [(r.logprob, r.is_greedy, r.n_tokens, r.error) for r in got] == [
+        (r.logprob, r.is_greedy, r.n_tokens, r.error) for r in expected]
+    assert sum(injected.values()) >= 1 and stats["retries"] == sum(injected.values()) and stats["failed"] == 0

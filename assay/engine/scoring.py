@@ -78,6 +78,10 @@ def score_task(
             metadata["choices"] = list(p.sample.choices)
         if note and output.error is None:
             metadata["score_note"] = note
+        if isinstance(output, Completion) and output.usage.ttft_s is not None:  # streamed over an API
+            metadata["ttft_s"] = round(output.usage.ttft_s, 6)
+            if output.usage.tpot_s is not None:
+                metadata["tpot_s"] = round(output.usage.tpot_s, 6)
         records.append(
             SampleRecord(
                 run_id=run_id,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import random
 import threading
 import time
@@ -36,13 +37,15 @@ class RetryPolicy:
     max_retries: int = 6
     backoff_s: float = 0.5
     max_backoff_s: float = 30.0
+    max_retry_after_s: float = 300.0
+    """A server asking for a longer wait is waited for this long, then tried again."""
     timeout_s: float = 120.0
     connect_timeout_s: float = 10.0
 
     def wait(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         bound = min(self.max_backoff_s, self.backoff_s * (2 ** attempt))
         jittered = rng.uniform(0.0, bound)
-        return max(jittered, retry_after) if retry_after is not None else jittered
+        return max(jittered, min(retry_after, self.max_retry_after_s)) if retry_after is not None else jittered
 
 
 class RequestFailed(Exception):
@@ -94,9 +97,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -111,7 +116,7 @@ def _status_reason(status: int) -> str:
 def _transport_reason(exc: Exception) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
-    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError, MalformedResponse)):
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError, MalformedResponse, httpx.DecodingError)):
         return "malformed"
     return "connection"
 
@@ -184,7 +189,7 @@ class RetryingClient:
                         return result
                     text = (await response.aread()).decode("utf-8", "replace")
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
-            except (httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError, MalformedResponse) as exc:
+            except (httpx.TransportError, httpx.DecodingError, json.JSONDecodeError, UnicodeDecodeError, MalformedResponse) as exc:
                 reason = _transport_reason(exc)
                 detail = _short(str(exc)) or "no detail"
                 last = RequestFailed(reason, f"{method} {path}: {reason} ({type(exc).__name__}: {detail})")
@@ -219,8 +224,9 @@ class RetryingClient:
                 done = True
                 break
             event = json.loads(payload)
-            if not isinstance(event, dict):
-                raise MalformedResponse("SSE event is not a JSON object")
+            choices = event.get("choices") if isinstance(event, dict) else None
+            if not isinstance(event, dict) or not isinstance(choices or [], list) or not all(isinstance(c, dict) for c in choices or []):
+                raise MalformedResponse("SSE event is not a JSON object with a list of choices")
             if first is None and _has_content(event):
                 first = time.perf_counter() - began
             events.append(event)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from typing import Mapping, Sequence
 
+import numpy as np
 from rich.table import Table
 
 from assay.analyses.robustness import (
@@ -91,14 +93,43 @@ def perturbation_table(task: str, reports: Sequence[PerturbationReport]) -> Tabl
     return t
 
 
-def grid_table(g: InstructionGrid) -> Table:
-    t = _table(f"Models x instructions over {len(g.datasets)} tasks",
-               ["model", "best perf (mean)", "MRG %", "stability (sd)"]
-               + [f"top-{g.top_k} {i}" for i in g.instructions])
+def _signed(x: float) -> str:
+    return "—" if not math.isfinite(x) else f"{x:+.1f}"
+
+
+def grid_tables(g: InstructionGrid, scores: np.ndarray | None = None,
+                texts: Mapping[str, str] | None = None) -> list[Table]:
+    """The models x instructions grid as three tables: the raw scores per task and model
+    (when `scores`, (tasks x models x instructions), is given), the models' metrics and the
+    instructions' metrics (with their text when `texts` is given)."""
+    tables = []
+    if scores is not None:
+        t = _table("Score per instruction (%)", ["task", "model", *g.instructions, "best"])
+        t.columns[1].justify = "left"
+        for d, task in enumerate(g.datasets):
+            for i, model in enumerate(g.models):
+                t.add_row(task if i == 0 else "", model, *(_pct(float(x)) for x in scores[d, i]),
+                          _pct(float(g.best_performance[d, i])))
+        tables.append(t)
+    models = _table(f"Models over {len(g.instructions)} instructions and {len(g.datasets)} task(s)",
+                    ["model", "best perf %", "MRG %", "stability (sd, pts)"]
+                    + [f"top-{g.top_k} {name}" for name in g.instructions])
     for i, m in enumerate(g.models):
-        t.add_row(m, _pct(float(g.best_performance[:, i].mean())), f"{g.model_mrg[i]:.1f}",
-                  _pct(float(g.model_stability[i])), *(_pct(float(a)) for a in g.adaptability[i]))
+        models.add_row(m, _pct(float(g.best_performance[:, i].mean())), _signed(float(g.model_mrg[i])),
+                       _pct(float(g.model_stability[i])), *(_pct(float(a)) for a in g.adaptability[i]))
+    models.caption = ("best perf: max over instructions (mean over tasks); "
+                      "MRG: mean relative gain over all models' mean; "
+                      f"top-{g.top_k}: % of tasks where the instruction is among the model's top {g.top_k}")
+    tables.append(models)
+    instr = _table(f"Instructions over {len(g.models)} models",
+                   ["instruction", "MRG %", "stability (sd, pts)", f"top-{g.top_k} hit %"]
+                   + (["text"] if texts is not None else []))
+    if texts is not None:
+        instr.columns[-1].justify = "left"
     for j, name in enumerate(g.instructions):
-        t.add_row(f"instr {name}", "", f"{g.instruction_mrg[j]:.1f}", _pct(float(g.instruction_stability[j])),
-                  *("" for _ in g.instructions))
-    return t
+        instr.add_row(name, _signed(float(g.instruction_mrg[j])), _pct(float(g.instruction_stability[j])),
+                      _pct(float(g.global_hit_ratio[j])), *([texts.get(name, "")] if texts is not None else []))
+    instr.caption = ("MRG: mean relative gain over each model's mean across instructions; "
+                     f"top-{g.top_k} hit: % of (model, task) pairs where it is among the top {g.top_k}")
+    tables.append(instr)
+    return tables

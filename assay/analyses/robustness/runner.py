@@ -169,18 +169,58 @@ def run_perturbations(model: Model, task: Task, kinds: Sequence[str], cache: Res
     return [perturbation_report(k, base, [p[i] for i in ids]) for k, p in zip(rewrites, per[1:])]
 
 
+MC_INSTRUCTIONS: dict[str, str] = {
+    "answer": "Answer the following multiple-choice question.",
+    "choose": "Choose the correct option.",
+    "careful": "Read the question and every option carefully, then select the one correct answer.",
+    "expert": "You are an expert problem solver. Pick the single best answer from the choices below.",
+}
+"""The grid's default instruction variants: each asks for the same thing (pick the right
+option), so any score difference is the wording's. They replace the task's own instruction
+and suit multiple-choice tasks only."""
+
+
+def instruction_scores(model: Model, tasks: Sequence[Task], instructions: Mapping[str, str],
+                       cache: ResponseCache, options: RunOptions = QUIET) -> np.ndarray:
+    """(tasks x instructions): `model`'s first-metric score on each task with its instruction
+    replaced by each text (variants named TASK@NAME)."""
+    variants = [replace(t, instruction=text, name=f"{t.name}@{key}")
+                for t in tasks for key, text in instructions.items()]
+    run = evaluate(model, variants, cache, options)
+    values = [rep.metrics[rep.task.metric_names[0]].value for rep in run.reports]
+    return np.array(values, dtype=float).reshape(len(tasks), len(instructions))
+
+
 def run_instruction_grid(models: Mapping[str, Model], tasks: Sequence[Task], instructions: Mapping[str, str],
                          cache: ResponseCache, options: RunOptions = QUIET, top_k: int = 1) -> InstructionGrid:
     """Every model on every task under every instruction; the MM-BigBench metrics."""
-    scores = np.zeros((len(tasks), len(models), len(instructions)))
-    for mi, model in enumerate(models.values()):
-        variants = [replace(t, instruction=text, name=f"{t.name}@{key}")
-                    for t in tasks for key, text in instructions.items()]
-        run = evaluate(model, variants, cache, options)
-        for idx, rep in enumerate(run.reports):
-            metric = rep.metrics[rep.task.metric_names[0]]
-            scores[idx // len(instructions), mi, idx % len(instructions)] = metric.value
-    return instruction_grid(scores, list(models), list(instructions), [t.name for t in tasks], top_k)
+    scores = np.stack([instruction_scores(m, tasks, instructions, cache, options) for m in models.values()], axis=1)
+    return _grid(scores, list(models), instructions, tasks, top_k)
+
+
+def _grid(scores: np.ndarray, models: Sequence[str], instructions: Mapping[str, str], tasks: Sequence[Task],
+          top_k: int) -> InstructionGrid:
+    # A relative gain over a mean of 0 (every model scored 0 under an instruction) is
+    # undefined: it stays NaN, shown as "—", without numpy's divide warning on the terminal.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return instruction_grid(scores, models, list(instructions), [t.name for t in tasks], top_k)
+
+
+def run_instruction_grid_loading(specs: Sequence[str], load: Callable[[str], Model], tasks: Sequence[Task],
+                                 instructions: Mapping[str, str], cache: ResponseCache,
+                                 options: RunOptions = QUIET, top_k: int = 1) -> tuple[np.ndarray, InstructionGrid]:
+    """`run_instruction_grid` with one model in memory at a time: each spec is loaded once,
+    evaluated on the whole grid and closed before the next. Returns the raw scores
+    (tasks x models x instructions) with the metrics."""
+    per_model = []
+    for spec in specs:
+        model = load(spec)
+        try:
+            per_model.append(instruction_scores(model, tasks, instructions, cache, options))
+        finally:
+            model.close()
+    scores = np.stack(per_model, axis=1)
+    return scores, _grid(scores, specs, instructions, tasks, top_k)
 
 
 def spreads_of_run(run: RunResult) -> list[FormatSpread]:

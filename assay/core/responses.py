@@ -6,7 +6,7 @@ and reports the sample as failed (and a rerun retries it, since failures are not
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Union
 
 
@@ -21,6 +21,12 @@ class Usage:
     latency_s: float = 0.0
     ttft_s: float | None = None
     tpot_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        # Written out by hand: dataclasses.asdict deep-copies field by field and was the
+        # largest cost of caching and writing a run with an instant model.
+        return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "latency_s": self.latency_s,
+                "ttft_s": self.ttft_s, "tpot_s": self.tpot_s}
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,8 @@ class LoglikelihoodResult:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"logprob": self.logprob, "is_greedy": self.is_greedy, "n_tokens": self.n_tokens,
+                "usage": self.usage.to_dict(), "error": self.error}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LoglikelihoodResult":
@@ -59,9 +66,8 @@ class Completion:
         return self.texts[0] if self.texts else ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["texts"] = list(self.texts)
-        return data
+        return {"texts": list(self.texts), "finish_reason": self.finish_reason, "usage": self.usage.to_dict(),
+                "error": self.error}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Completion":

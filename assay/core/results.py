@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Sequence
 
 
@@ -29,7 +29,15 @@ class SampleRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose (asdict deep-copies and dominated writing a large run); the
+        # mutable fields are copied one level so the dict can be changed safely.
+        data = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        data["scores"] = dict(self.scores)
+        data["metadata"] = dict(self.metadata)
+        return data
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(SampleRecord))
 
 
 @dataclass(frozen=True)

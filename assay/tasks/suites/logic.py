@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -115,15 +115,6 @@ def _order_pool(row: State, kinds: set[str]) -> list[Clue]:
     return pool
 
 
-def _assign_holds(clue: Clue, state: State, names: Sequence[str]) -> bool:
-    thing = state[names.index(clue[1])]
-    if clue[0] == "is":
-        return thing == clue[2]
-    if clue[0] == "is_not":
-        return thing != clue[2]
-    return thing in (clue[2], clue[3])
-
-
 def _awkward_pair(a: Clue, b: Clue) -> bool:
     """"X owns the cat or the dog" next to "X does not own the dog" just says "X owns the cat"."""
     for either, negation in ((a, b), (b, a)):
@@ -132,18 +123,32 @@ def _awkward_pair(a: Clue, b: Clue) -> bool:
     return False
 
 
-def _masks(pool: list[Clue], states: list[State], holds: Callable[[Clue, State], bool]) -> dict[Clue, int]:
-    """Each clue's truth over the candidate states as a bit set (bit i: state i)."""
+def _assign_masks(pool: list[Clue], names: Sequence[str], states: list[State]) -> dict[Clue, int]:
+    """Each assignment clue's truth over the candidate states as a bit set (bit i: state i).
+    States are permutations of the things; state[p] is what person names[p] has."""
+    things = sorted({t for state in states for t in state})
+    code = {t: i for i, t in enumerate(things)}
+    owned = np.array([[code[t] for t in state] for state in states])  # owned[s, person] = thing code
     masks: dict[Clue, int] = {}
     for clue in pool:
-        if clue not in masks:
-            masks[clue] = sum(1 << i for i, state in enumerate(states) if holds(clue, state))
+        mine = owned[:, names.index(clue[1])]
+        if clue[0] == "is":
+            truth = mine == code[clue[2]]
+        elif clue[0] == "is_not":
+            truth = mine != code[clue[2]]
+        else:
+            truth = (mine == code[clue[2]]) | (mine == code[clue[3]])
+        masks[clue] = _bits(truth)
     return masks
 
 
+def _bits(truth: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(truth, bitorder="little").tobytes(), "little")
+
+
 def _order_masks(pool: list[Clue], row: State, states: list[State]) -> dict[Clue, int]:
-    """`_masks` for ordering clues, vectorized over the (up to 720) rows: same bits as
-    evaluating `_order_holds` on every state, a hundred times faster."""
+    """Each ordering clue's truth over the candidate rows (up to 720) as a bit set: the same
+    bits as `_order_holds` on every row, computed on arrays of positions."""
     where = np.array([[state.index(name) for name in row] for state in states])
     column = {name: where[:, i] for i, name in enumerate(row)}
     size = len(row)
@@ -159,7 +164,7 @@ def _order_masks(pool: list[Clue], row: State, states: list[State]) -> dict[Clue
             truth = {"left_of": lambda: pa < pb, "right_of": lambda: pa > pb, "imm_left": lambda: pa == pb - 1,
                      "imm_right": lambda: pa == pb + 1, "adjacent": lambda: np.abs(pa - pb) == 1,
                      "not_adjacent": lambda: np.abs(pa - pb) > 1}[kind]()
-        masks[clue] = int.from_bytes(np.packbits(truth, bitorder="little").tobytes(), "little")
+        masks[clue] = _bits(truth)
     return masks
 
 
@@ -238,7 +243,7 @@ def _assignment(rng: random.Random, level: int) -> dict:
                 pool.append(("is_not", name, other))
                 pool.append(("either", name, *rng.sample((mine, other), 2)))
     states = list(itertools.permutations(things))
-    masks = _masks(pool, states, lambda c, s: _assign_holds(c, s, names))
+    masks = _assign_masks(pool, names, states)
     clues = _choose_clues(rng, pool, _ASSIGN_WEIGHTS[level], masks, len(states))
     stated = {c[2] for c in clues if c[0] == "is"}
     asked = rng.choice([t for t in things if t not in stated] or list(things))

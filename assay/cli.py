@@ -444,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--chunk-size", type=int, default=64,
-                     help="requests per model call between cache commits (a crash loses at most one chunk)")
+                     help="requests per model call (answers are cached after each call and committed every 0.5 s)")
     run.add_argument("--store", help=_STORE_HELP)
     run.add_argument("--formats", type=int, default=1, metavar="K",
                      help="evaluate each task under K prompt formats sampled from the format grammar "

@@ -1,7 +1,8 @@
 """Answer a task's planned requests: deduplicate, look up the cache, batch, call the model.
 
-The model is called one chunk at a time and each chunk's answers are committed to the cache
-before the next chunk starts, so an interrupted run loses at most one chunk. A chunk whose
+The model is called one chunk at a time and each chunk's answers go to the cache before the
+next chunk starts (committed at least every half second), so an interrupted run loses at
+most the chunk in flight and the last half second of answers. A chunk whose
 call raises becomes per-request errors (data, not a crash): the run finishes, the samples are
 reported failed, and a rerun retries them.
 """
@@ -145,6 +146,7 @@ def execute(
                     done += 1
         if on_samples_done is not None and done:
             on_samples_done(done)
+    cache.flush()
     return responses, from_cache, stats
 
 

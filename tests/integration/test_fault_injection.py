@@ -32,7 +32,9 @@ RATES = FaultRates(error_500=0.1, rate_limit_429=0.1, retry_after_s=0.1, drop=0.
 
 
 def _run(url: str, cache: Path, **extra: str) -> RunResult:
-    options = {"concurrency": "2", "backoff_s": "0.05", "timeout_s": "8", "body.repeat_penalty": "1.0", **extra}
+    # 10 retries: with 41% of requests faulted, a request fails for good with p = 0.41^11 ≈ 6e-5.
+    options = {"concurrency": "2", "backoff_s": "0.05", "timeout_s": "8", "max_retries": "10",
+               "body.repeat_penalty": "1.0", **extra}
     model = load_model(f"openai:smollm2@{url}", ModelOptions(extra=options))
     try:
         tasks = resolve_tasks(["arith-gen:n=8", "word-gen:n=4"])
@@ -92,7 +94,7 @@ def test_echo_loglikelihood_through_faults_equals_direct(gemma_server) -> None: 
         direct.close()
     rates = FaultRates(error_500=0.2, rate_limit_429=0.15, retry_after_s=0.05, drop=0.15, malformed=0.15, seed=3)
     with FaultProxy(gemma_server.root, rates) as proxy:
-        model = load_model(f"openai:gemma@{proxy.url}/v1", ModelOptions(extra={"backoff_s": "0.05", "concurrency": "1"}))
+        model = load_model(f"openai:gemma@{proxy.url}/v1", ModelOptions(extra={"backoff_s": "0.05", "concurrency": "1", "max_retries": "12"}))
         try:
             got = model.loglikelihood(requests)
             stats = model.transport_stats()

@@ -14,4 +14,9 @@ def canonical_json(value: Any) -> str:
 
 def stable_hash(value: Any) -> str:
     """sha256 hex digest of `canonical_json(value)`."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+    return sha256_hex(canonical_json(value))
+
+
+def sha256_hex(text: str) -> str:
+    """sha256 hex digest of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

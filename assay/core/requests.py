@@ -13,7 +13,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Union
 
-from assay.core.hashing import stable_hash
+from assay.core.hashing import canonical_json, sha256_hex
 from assay.core.messages import ChatMessage
 
 
@@ -36,11 +36,19 @@ class Loglikelihood:
     def key(self) -> str:
         return self._key
 
+    def canonical(self) -> str:
+        """The canonical JSON the key hashes (what the cache stores as the request)."""
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> str:
+        return canonical_json(self.to_dict())
+
     @cached_property
     def _key(self) -> str:
         # The engine, the cache and the scorer each ask for a request's key; hashing the
         # canonical JSON once per request keeps that off the hot path.
-        return stable_hash(self.to_dict())
+        return sha256_hex(self._canonical)
 
 
 @dataclass(frozen=True)
@@ -93,9 +101,17 @@ class Generate:
     def key(self) -> str:
         return self._key
 
+    def canonical(self) -> str:
+        """The canonical JSON the key hashes (what the cache stores as the request)."""
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> str:
+        return canonical_json(self.to_dict())
+
     @cached_property
     def _key(self) -> str:
-        return stable_hash(self.to_dict())
+        return sha256_hex(self._canonical)
 
 
 Request = Union[Loglikelihood, Generate]

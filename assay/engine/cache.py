@@ -77,7 +77,7 @@ class ResponseCache:
         when `commit_every_s` has passed since the last commit, or by `flush`."""
         now = time.time()
         rows = [
-            (model_key, req.key(), req.kind.value, json.dumps(req.to_dict()), json.dumps(resp.to_dict()), now)
+            (model_key, req.key(), req.kind.value, req.canonical(), json.dumps(resp.to_dict()), now)
             for req, resp in pairs
             if resp.error is None
         ]

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.aio import run as run_async
+
 from assay.models.api_http import RequestFailed, RetryingClient, RetryPolicy, TransportCounters, parse_retry_after
 
 FAST = RetryPolicy(max_retries=3, backoff_s=0.01, max_backoff_s=0.05, timeout_s=0.3, connect_timeout_s=1.0)
@@ -144,7 +146,7 @@ def call(base_url: str, method: str, *args: Any, policy: RetryPolicy = FAST, hea
         finally:
             await client.aclose()
 
-    return asyncio.run(go()), counters
+    return run_async(go()), counters
 
 
 # --- RetryPolicy.wait ---------------------------------------------------------------------------

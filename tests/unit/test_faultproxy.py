@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.aio import run as run_async
+
 from assay.faultproxy import FaultProxy, FaultRates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -267,7 +269,7 @@ def test_concurrent_requests_all_succeed(upstream: str) -> None:
             return await asyncio.gather(*posts)
 
     with FaultProxy(upstream) as proxy:
-        responses = asyncio.run(burst(proxy.url))
+        responses = run_async(burst(proxy.url))
     assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
     assert [r.json()["echo"]["prompt"] for r in responses] == [str(i) for i in range(20)]
     assert proxy.counts["forwarded"] == 20

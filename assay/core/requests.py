@@ -22,16 +22,14 @@ class RequestKind(str, Enum):
     GENERATE = "generate"
 
 
-@dataclass(frozen=True)
-class Loglikelihood:
-    """Score `continuation` given `context`. An empty context means "from the start of text"."""
+class _Keyed:
+    """`key()` and `canonical()` for a request class that defines `to_dict()`.
 
-    context: str
-    continuation: str
-    kind: RequestKind = field(default=RequestKind.LOGLIKELIHOOD, init=False)
+    The engine, the cache and the scorer each ask for a request's key; the canonical JSON
+    and its hash are computed once per request and kept on it."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "context": self.context, "continuation": self.continuation}
+        raise NotImplementedError
 
     def key(self) -> str:
         return self._key
@@ -46,9 +44,20 @@ class Loglikelihood:
 
     @cached_property
     def _key(self) -> str:
-        # The engine, the cache and the scorer each ask for a request's key; hashing the
-        # canonical JSON once per request keeps that off the hot path.
         return sha256_hex(self._canonical)
+
+
+@dataclass(frozen=True)
+class Loglikelihood(_Keyed):
+    """Score `continuation` given `context`. An empty context means "from the start of text"."""
+
+    context: str
+    continuation: str
+    kind: RequestKind = field(default=RequestKind.LOGLIKELIHOOD, init=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "context": self.context, "continuation": self.continuation}
+
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class GenerationParams:
 
 
 @dataclass(frozen=True)
-class Generate:
+class Generate(_Keyed):
     """Complete a raw `prompt`, or a chat conversation `messages` (exactly one is set)."""
 
     prompt: str | None = None
@@ -98,20 +107,6 @@ class Generate:
             "params": self.params.to_dict(),
         }
 
-    def key(self) -> str:
-        return self._key
-
-    def canonical(self) -> str:
-        """The canonical JSON the key hashes (what the cache stores as the request)."""
-        return self._canonical
-
-    @cached_property
-    def _canonical(self) -> str:
-        return canonical_json(self.to_dict())
-
-    @cached_property
-    def _key(self) -> str:
-        return sha256_hex(self._canonical)
 
 
 Request = Union[Loglikelihood, Generate]

@@ -93,15 +93,13 @@ class LlamaCppModel:
                 head, cont = encoded[i]
                 began = time.perf_counter()
                 try:
-                    out[i], cached = self._score(batch, ctx, head, cont, cached)
+                    logprob, greedy, cached = self._score(batch, ctx, head, cont, cached)
                 except (RuntimeError, ValueError) as exc:
                     ctx.kv_cache_seq_rm(-1, 0, -1)
                     cached = []
                     out[i] = LoglikelihoodResult(float("nan"), False, 0, error=f"{type(exc).__name__}: {exc}")
                     continue
-                res = out[i]
-                assert res is not None
-                out[i] = LoglikelihoodResult(res.logprob, res.is_greedy, res.n_tokens,
+                out[i] = LoglikelihoodResult(logprob, greedy, len(cont),
                                              Usage(tokens_in=len(head) + len(cont), latency_s=time.perf_counter() - began))
         finally:
             ctx.kv_cache_seq_rm(-1, 0, -1)
@@ -109,12 +107,13 @@ class LlamaCppModel:
             batch.close()
         return [r for r in out if r is not None]
 
-    def _score(self, batch: Any, ctx: Any, head: list[int], cont: list[int], cached: list[int]) -> tuple[LoglikelihoodResult, list[int]]:
+    def _score(self, batch: Any, ctx: Any, head: list[int], cont: list[int], cached: list[int]) -> tuple[float, bool, list[int]]:
+        """(log-prob, greedy, the tokens now in the KV cache) for one request."""
         full = head + cont
         if len(full) > self.n_ctx:
             raise ValueError(f"{len(full)} tokens exceed the context window n_ctx={self.n_ctx}")
         if not cont:
-            return LoglikelihoodResult(0.0, True, 0), cached
+            return 0.0, True, cached
         first_read = len(head) - 1  # the logits at this position predict cont[0]
         common = 0
         for a, b in zip(cached, full):
@@ -148,7 +147,7 @@ class LlamaCppModel:
             lp, top = _log_softmax_at(rows[first_read + k], token)
             total += lp
             greedy = greedy and top
-        return LoglikelihoodResult(total, greedy, len(cont)), full[: start + len(feed)]
+        return total, greedy, full[: start + len(feed)]
 
     # --- generation --------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ import json
 import os
 import threading
 import time
+from dataclasses import replace
 from typing import Any, Awaitable, Coroutine, Sequence, TypeVar
 from urllib.parse import urlparse
 
@@ -217,7 +218,7 @@ class OpenAIModel:
                 self._n_honoured = False
                 base = params.seed if params.seed is not None else 0
                 for j in range(len(texts), params.n):
-                    more = GenerationParams(params.max_tokens, params.temperature, params.top_p, params.stop, base + j, 1)
+                    more = replace(params, seed=base + j, n=1)
                     t, _, i, o = await self._sample(request, more, 1)
                     texts += t[:1]
                     usage_in += i

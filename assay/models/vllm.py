@@ -21,6 +21,7 @@ from assay.core.requests import Generate, Loglikelihood
 from assay.core.responses import Completion, LoglikelihoodResult, Usage
 from assay.errors import MissingDependencyError
 from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
+from assay.models.hf_tokens import TokenSetup
 from assay.models.registry import register_adapter
 
 
@@ -30,34 +31,28 @@ class VLLMModel:
     def __init__(self, llm: Any, name: str) -> None:
         self.llm = llm
         self.tokenizer = llm.get_tokenizer()
+        self.tokens = TokenSetup.probe(self.tokenizer)
         self.info = ModelInfo(name=f"vllm:{name}", adapter="vllm", identity={"model": name},
                               has_chat_template=getattr(self.tokenizer, "chat_template", None) is not None)
         self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=self.info.has_chat_template)
 
     def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
-        """Sum of the continuation tokens' prompt log-probs (context tokenized alone, then
-        the whole text; the continuation is what follows the common prefix)."""
+        """Sum of the continuation tokens' prompt log-probs, on the same token split as the
+        hf adapter (`TokenSetup.encode_pair`)."""
         from vllm import SamplingParams
 
-        prompts, spans = [], []
-        for r in requests:
-            context = r.context.rstrip()
-            continuation = r.context[len(context):] + r.continuation
-            ctx_ids = self.tokenizer(context).input_ids if context else [self.tokenizer.bos_token_id or self.tokenizer.eos_token_id]
-            whole = self.tokenizer(context + continuation).input_ids
-            common = next((k for k, (a, b) in enumerate(zip(ctx_ids, whole)) if a != b), min(len(ctx_ids), len(whole)))
-            prompts.append({"prompt_token_ids": whole})
-            spans.append((max(common, 1), len(whole)))
+        pairs = [self.tokens.encode_pair(r.context, r.continuation) for r in requests]
+        prompts = [{"prompt_token_ids": head + cont} for head, cont in pairs]
         outputs = self.llm.generate(prompts, SamplingParams(max_tokens=1, prompt_logprobs=1), use_tqdm=False)
         results = []
-        for out, (start, end), prompt in zip(outputs, spans, prompts):
-            ids = prompt["prompt_token_ids"]
+        for out, (head, cont) in zip(outputs, pairs):
+            ids = head + cont
             total, greedy = 0.0, True
-            for pos in range(start, end):
-                entry = out.prompt_logprobs[pos]
-                total += entry[ids[pos]].logprob
-                greedy = greedy and entry[ids[pos]].rank == 1
-            results.append(LoglikelihoodResult(total, greedy, end - start))
+            for pos in range(len(head), len(ids)):
+                entry = out.prompt_logprobs[pos][ids[pos]]
+                total += entry.logprob
+                greedy = greedy and entry.rank == 1
+            results.append(LoglikelihoodResult(total, greedy, len(cont)))
         return results
 
     def generate(self, requests: Sequence[Generate]) -> list[Completion]:

@@ -29,63 +29,62 @@ def gemma() -> Iterator[object]:
     model.close()
 
 
-@pytest.fixture(scope="session")
-def smollm2_gguf() -> "Path":
-    """The bundled SmolLM2 GGUF file (what the llama.cpp backends load)."""
+def _bundled_gguf(alias: str) -> "Path":
     from pathlib import Path
 
     from assay.models.registry import resolve_spec
 
-    return Path(resolve_spec("smollm2").partition(":")[2])
+    return Path(resolve_spec(alias).partition(":")[2])
+
+
+def _serve(gguf: "Path", tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[object]:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make setup`")
+    from tests.support.llama_server import LlamaServer
+
+    with LlamaServer(gguf, log=tmp_path_factory.mktemp(name) / "server.log") as server:
+        yield server
+
+
+def _in_process(alias: str) -> Iterator[object]:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make setup`")
+    model = load_model(f"llamacpp:{alias}")
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> "Path":
+    """The bundled SmolLM2 GGUF file (what the llama.cpp backends load)."""
+    return _bundled_gguf("smollm2")
 
 
 @pytest.fixture(scope="session")
 def llama_server(smollm2_gguf: "Path", tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A real llama.cpp server (llama-cpp-python) on 127.0.0.1 serving SmolLM2, for the
     whole session; stopped by PID at the end."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make setup`")
-    from tests.support.llama_server import LlamaServer
-
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with LlamaServer(smollm2_gguf, log=log) as server:
-        yield server
+    yield from _serve(smollm2_gguf, tmp_path_factory, "llama-server")
 
 
 @pytest.fixture(scope="session")
 def smollm2_llamacpp() -> Iterator[object]:
     """SmolLM2 in-process through llama-cpp-python."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make setup`")
-    model = load_model("llamacpp:smollm2")
-    yield model
-    model.close()
+    yield from _in_process("smollm2")
 
 
 @pytest.fixture(scope="session")
 def gemma_gguf() -> "Path":
     """The bundled Gemma-3-270M GGUF (assembled from its chunk packages on first use)."""
-    from pathlib import Path
-
-    from assay.models.registry import resolve_spec
-
-    return Path(resolve_spec("gemma3-270m").partition(":")[2])
+    return _bundled_gguf("gemma3-270m")
 
 
 @pytest.fixture(scope="session")
 def gemma_server(gemma_gguf: "Path", tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A llama.cpp server with Gemma-3-270M, whose tokenizer adds BOS, so its echo
     log-probs are aligned (SmolLM2's are not)."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make setup`")
-    from tests.support.llama_server import LlamaServer
-
-    log = tmp_path_factory.mktemp("gemma-server") / "server.log"
-    with LlamaServer(gemma_gguf, log=log) as server:
-        yield server
+    yield from _serve(gemma_gguf, tmp_path_factory, "gemma-server")
 
 
 @pytest.fixture(scope="session")
 def gemma_llamacpp() -> Iterator[object]:
     """Gemma-3-270M in-process through llama-cpp-python."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `make setup`")
-    model = load_model("llamacpp:gemma3-270m")
-    yield model
-    model.close()
+    yield from _in_process("gemma3-270m")

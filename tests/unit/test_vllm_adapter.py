@@ -18,16 +18,17 @@ from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams, Loglikelihood
 from assay.models import ModelOptions, load_model
 
-VOCAB = {w: i for i, w in enumerate(["<s>", "the", "cat", "sat", "on", "mat", "dog", "ran"])}
+VOCAB = {w: i for i, w in enumerate(["<s>", "the", "cat", "sat", "on", "mat", "dog", "ran", "a"])}
 
 
 class _Tokenizer:
     bos_token_id = 0
     eos_token_id = 0
+    pad_token_id = None
     chat_template = "{{ messages }}"
 
-    def __call__(self, text: str) -> Any:
-        return types.SimpleNamespace(input_ids=[0] + [VOCAB[w] for w in text.split()])
+    def __call__(self, text: str, add_special_tokens: bool = True) -> Any:
+        return types.SimpleNamespace(input_ids=[0] * add_special_tokens + [VOCAB[w] for w in text.split()])
 
 
 @dataclass

@@ -371,7 +371,8 @@ def _robustness_grid(args: argparse.Namespace) -> int:
         scores, grid = run_instruction_grid_loading(args.models, load, tasks, instructions, cache, options, args.top_k)
     finally:
         cache.close()
-    for table in grid_tables(grid, scores, instructions):
+    sizes = {t.name: min(len(t.load()), args.limit) if args.limit else len(t.load()) for t in tasks}
+    for table in grid_tables(grid, scores, instructions, sizes):
         out.print(table)
     return 0
 

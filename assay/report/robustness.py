@@ -98,17 +98,19 @@ def _signed(x: float) -> str:
 
 
 def grid_tables(g: InstructionGrid, scores: np.ndarray | None = None,
-                texts: Mapping[str, str] | None = None) -> list[Table]:
+                texts: Mapping[str, str] | None = None, sizes: Mapping[str, int] | None = None) -> list[Table]:
     """The models x instructions grid as three tables: the raw scores per task and model
-    (when `scores`, (tasks x models x instructions), is given), the models' metrics and the
-    instructions' metrics (with their text when `texts` is given)."""
+    (when `scores`, (tasks x models x instructions), is given, with each task's item count
+    from `sizes`), the models' metrics and the instructions' metrics (with their text when
+    `texts` is given)."""
     tables = []
     if scores is not None:
         t = _table("Score per instruction (%)", ["task", "model", *g.instructions, "best"])
         t.columns[1].justify = "left"
         for d, task in enumerate(g.datasets):
             for i, model in enumerate(g.models):
-                t.add_row(task if i == 0 else "", model, *(_pct(float(x)) for x in scores[d, i]),
+                label = f"{task} (n={sizes[task]})" if sizes and task in sizes else task
+                t.add_row(label if i == 0 else "", model, *(_pct(float(x)) for x in scores[d, i]),
                           _pct(float(g.best_performance[d, i])))
         tables.append(t)
     models = _table(f"Models over {len(g.instructions)} instructions and {len(g.datasets)} task(s)",

@@ -166,6 +166,7 @@ def test_grid_command_prints_the_tables(tmp_path: Path, monkeypatch: pytest.Monk
     for title in ("Score per instruction", "Models over 4 instructions", "Instructions over 2 models"):
         assert title in printed
     assert MC_INSTRUCTIONS["choose"] in printed
+    assert "arith-mc (n=4)" in printed  # each score's sample size
 
 
 def test_grid_tables_values() -> None:
@@ -179,3 +180,5 @@ def test_grid_tables_values() -> None:
     assert body_rows(instructions) == [["i1", "-10.0", "10.0", "50.0", "Pick one."],
                                        ["i2", "+10.0", "20.0", "50.0", "Choose."]]
     assert len(grid_tables(g)) == 2  # without raw scores: the models' and instructions' tables only
+    sized = grid_tables(g, x, sizes={"t": 40})[0]
+    assert body_rows(sized)[0][0] == "t (n=40)"

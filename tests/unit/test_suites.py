@@ -523,3 +523,28 @@ def test_make_group_uses_small_default_n():
     assert [t.name for t in tasks] == list(builtin.SUITE_GROUPS["quick"])
     assert all(len(t.load()) == builtin.GROUP_DEFAULT_N["quick"] for t in tasks)
     assert len(builtin.make_builtin("arith-mc").load()) == builtin.builtin_suites()["arith-mc"].default_n
+
+
+@pytest.mark.parametrize("size", [3, 4, 5, 6])
+def test_logic_clue_bits_match_brute_force(size):
+    """The per-size clue truth tables the generator reads equal a direct check of each
+    clue on each ordering, state by state (state s = the s-th itertools permutation)."""
+    from assay.tasks.suites.logic import _order_bits, _owner_bits
+
+    states = list(itertools.permutations(range(size)))
+    truth = {"left_of": lambda pa, pb: pa < pb, "right_of": lambda pa, pb: pa > pb,
+             "imm_left": lambda pa, pb: pa == pb - 1, "imm_right": lambda pa, pb: pa == pb + 1,
+             "adjacent": lambda pa, pb: abs(pa - pb) == 1, "not_adjacent": lambda pa, pb: abs(pa - pb) > 1}
+    bits = _order_bits(size)
+    for s, state in enumerate(states):
+        for (kind, *args), mask in bits.items():
+            pa = state.index(args[0])
+            if kind == "at_pos":
+                expected = pa == args[1]
+            elif kind == "not_end":
+                expected = 0 < pa < size - 1
+            else:
+                expected = truth[kind](pa, state.index(args[1]))
+            assert bool(mask >> s & 1) == expected, (kind, args, state)
+        for (p, j), mask in _owner_bits(size).items():
+            assert bool(mask >> s & 1) == (state[p] == j)

@@ -14,8 +14,10 @@ and direct statements at level 1, only relative positions and negations at level
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
+from math import factorial
 from typing import Sequence
 
 import numpy as np
@@ -85,34 +87,63 @@ _ASSIGN_WEIGHTS = {1: {"is": 4, "is_not": 2, "either": 1}, 2: {"is": 2, "is_not"
 _ASSIGN_SIZE = {1: 3, 2: 3, 3: 4, 4: 4, 5: 5}
 
 
-def _order_holds(clue: Clue, row: State) -> bool:
-    kind, a = clue[0], clue[1]
-    pa = row.index(a)
-    if kind == "at_pos":
-        return pa == clue[2]
-    if kind == "not_end":
-        return 0 < pa < len(row) - 1
-    pb = row.index(clue[2])
-    return {
-        "left_of": pa < pb, "right_of": pa > pb, "imm_left": pa == pb - 1, "imm_right": pa == pb + 1,
-        "adjacent": abs(pa - pb) == 1, "not_adjacent": abs(pa - pb) > 1,
-    }[kind]
+_ORDER_KINDS = ("left_of", "right_of", "imm_left", "imm_right", "adjacent", "not_adjacent")
 
 
-def _order_pool(row: State, kinds: set[str]) -> list[Clue]:
+@functools.lru_cache(maxsize=None)
+def _permutations(size: int) -> np.ndarray:
+    """All orderings of range(size), in itertools.permutations order: row s is the s-th
+    candidate state of a puzzle whose solution has `size` entries."""
+    return np.array(list(itertools.permutations(range(size))), dtype=np.int8)
+
+
+@functools.lru_cache(maxsize=None)
+def _order_bits(size: int) -> dict[tuple, int]:
+    """Each ordering clue's truth over all candidate rows, as a bit set (bit s: state s), for
+    clues written over solution indices: (kind, i, j) speaks of the people the solution
+    seats at i and j, (\"at_pos\", i, p) and (\"not_end\", i) of the one at i.
+
+    The same for every puzzle of a size, so it is computed once per size; a puzzle maps its
+    names to solution indices and reads these bits."""
+    where = np.argsort(_permutations(size), axis=1)  # where[s, i]: position of solution entry i in state s
+    bits: dict[tuple, int] = {}
+    for i in range(size):
+        pa = where[:, i]
+        for p in range(size):
+            bits[("at_pos", i, p)] = _bits(pa == p)
+        bits[("not_end", i)] = _bits((pa > 0) & (pa < size - 1))
+        for j in range(size):
+            if j != i:
+                pb = where[:, j]
+                for kind, truth in zip(_ORDER_KINDS, (pa < pb, pa > pb, pa == pb - 1, pa == pb + 1,
+                                                      np.abs(pa - pb) == 1, np.abs(pa - pb) > 1)):
+                    bits[(kind, i, j)] = _bits(truth)
+    return bits
+
+
+def _order_pool(row: State, kinds: set[str]) -> tuple[list[Clue], dict[Clue, int]]:
+    """Every clue of the allowed kinds that is true of `row`, and each one's truth over all
+    orderings of it as a bit set."""
     pool: list[Clue] = []
+    masks: dict[Clue, int] = {}
     size = len(row)
-    for a, b in itertools.permutations(row, 2):
-        for kind in ("left_of", "right_of", "imm_left", "imm_right", "adjacent", "not_adjacent"):
+    bits = _order_bits(size)
+    for i, j in itertools.permutations(range(size), 2):
+        a, b = row[i], row[j]
+        for kind in _ORDER_KINDS:
             if kind in kinds and (kind not in ("adjacent", "not_adjacent") or a < b):
-                if _order_holds((kind, a, b), row):
+                truth = bits[(kind, i, j)]
+                if truth & 1:  # state 0 is the solution itself
                     pool.append((kind, a, b))
+                    masks[pool[-1]] = truth
     for i, a in enumerate(row):
         if "at_pos" in kinds or ("at_end" in kinds and i in (0, size - 1)):
             pool.append(("at_pos", a, i))
+            masks[pool[-1]] = bits[("at_pos", i, i)]
         if "not_end" in kinds and 0 < i < size - 1:
             pool.append(("not_end", a))
-    return pool
+            masks[pool[-1]] = bits[("not_end", i)]
+    return pool, masks
 
 
 def _awkward_pair(a: Clue, b: Clue) -> bool:
@@ -123,22 +154,30 @@ def _awkward_pair(a: Clue, b: Clue) -> bool:
     return False
 
 
-def _assign_masks(pool: list[Clue], names: Sequence[str], states: list[State]) -> dict[Clue, int]:
+@functools.lru_cache(maxsize=None)
+def _owner_bits(size: int) -> dict[tuple[int, int], int]:
+    """(p, j) -> the candidate states (bit set) in which person p has thing j, with states
+    as permutations of the solution's things (thing j belongs to person j in the solution)."""
+    owned = _permutations(size)  # owned[s, p]: index of the thing person p has in state s
+    return {(p, j): _bits(owned[:, p] == j) for p in range(size) for j in range(size)}
+
+
+def _assign_masks(pool: list[Clue], names: Sequence[str], things: Sequence[str]) -> dict[Clue, int]:
     """Each assignment clue's truth over the candidate states as a bit set (bit i: state i).
     States are permutations of the things; state[p] is what person names[p] has."""
-    things = sorted({t for state in states for t in state})
-    code = {t: i for i, t in enumerate(things)}
-    owned = np.array([[code[t] for t in state] for state in states])  # owned[s, person] = thing code
+    size = len(names)
+    owns, everything = _owner_bits(size), (1 << factorial(size)) - 1
+    person = {name: p for p, name in enumerate(names)}
+    thing = {t: j for j, t in enumerate(things)}
     masks: dict[Clue, int] = {}
     for clue in pool:
-        mine = owned[:, names.index(clue[1])]
+        p = person[clue[1]]
         if clue[0] == "is":
-            truth = mine == code[clue[2]]
+            masks[clue] = owns[(p, thing[clue[2]])]
         elif clue[0] == "is_not":
-            truth = mine != code[clue[2]]
+            masks[clue] = everything & ~owns[(p, thing[clue[2]])]
         else:
-            truth = (mine == code[clue[2]]) | (mine == code[clue[3]])
-        masks[clue] = _bits(truth)
+            masks[clue] = owns[(p, thing[clue[2]])] | owns[(p, thing[clue[3]])]
     return masks
 
 
@@ -146,58 +185,42 @@ def _bits(truth: np.ndarray) -> int:
     return int.from_bytes(np.packbits(truth, bitorder="little").tobytes(), "little")
 
 
-def _order_masks(pool: list[Clue], row: State, states: list[State]) -> dict[Clue, int]:
-    """Each ordering clue's truth over the candidate rows (up to 720) as a bit set: the same
-    bits as `_order_holds` on every row, computed on arrays of positions."""
-    where = np.array([[state.index(name) for name in row] for state in states])
-    column = {name: where[:, i] for i, name in enumerate(row)}
-    size = len(row)
-    masks: dict[Clue, int] = {}
-    for clue in pool:
-        kind, pa = clue[0], column[clue[1]]
-        if kind == "at_pos":
-            truth = pa == clue[2]
-        elif kind == "not_end":
-            truth = (pa > 0) & (pa < size - 1)
-        else:
-            pb = column[clue[2]]
-            truth = {"left_of": lambda: pa < pb, "right_of": lambda: pa > pb, "imm_left": lambda: pa == pb - 1,
-                     "imm_right": lambda: pa == pb + 1, "adjacent": lambda: np.abs(pa - pb) == 1,
-                     "not_adjacent": lambda: np.abs(pa - pb) > 1}[kind]()
-        masks[clue] = _bits(truth)
-    return masks
-
-
 def _choose_clues(rng: random.Random, pool: list[Clue], weights: dict[str, int], masks: dict[Clue, int],
                   n_states: int) -> list[Clue]:
     """Add random informative true clues until one state is left, then drop redundant ones.
 
     `masks` holds each clue's truth over the candidate states as a bit set, so narrowing
-    and the redundancy checks are AND operations on ints."""
+    and the redundancy checks are AND operations on ints. Clues are handled by their index
+    in `pool`; the random draws are the same as drawing the clues themselves."""
     everything = (1 << n_states) - 1
-    remaining, chosen = everything, []
+    bits = [masks[c] for c in pool]
+    weight = [weights.get(c[0], weights.get("at_end", 1)) for c in pool]
+    may_clash = any(c[0] == "either" for c in pool)  # only "either" clues can make an awkward pair
+    remaining, chosen, taken = everything, [], set()
     while remaining & (remaining - 1):  # more than one state left
-        useful = [c for c in pool if c not in chosen and remaining & ~masks[c]]
-        useful = [c for c in useful if not any(_awkward_pair(c, d) for d in chosen)] or useful
-        clue = rng.choices(useful, weights=[weights.get(c[0], weights.get("at_end", 1)) for c in useful])[0]
-        chosen.append(clue)
-        remaining &= masks[clue]
+        useful = [k for k in range(len(pool)) if k not in taken and remaining & ~bits[k]]
+        if may_clash:
+            useful = [k for k in useful if not any(_awkward_pair(pool[k], pool[d]) for d in chosen)] or useful
+        pick = rng.choices(useful, weights=[weight[k] for k in useful])[0]
+        chosen.append(pick)
+        taken.add(pick)
+        remaining &= bits[pick]
     for clue in rng.sample(chosen, len(chosen)):
         trial = [c for c in chosen if c != clue]
         left = everything
         for c in trial:
-            left &= masks[c]
+            left &= bits[c]
         if left and not left & (left - 1):  # exactly one state satisfies the rest
             chosen = trial
-    return rng.sample(chosen, len(chosen))
+    return [pool[k] for k in rng.sample(chosen, len(chosen))]
 
 
 def _ordering(rng: random.Random, level: int) -> dict:
     size = _ORDER_SIZE[level]
     row = tuple(rng.sample(_NAMES, size))
     weights = _ORDER_WEIGHTS[level]
-    pool, states = _order_pool(row, set(weights)), list(itertools.permutations(row))
-    clues = _choose_clues(rng, pool, weights, _order_masks(pool, row, states), len(states))
+    pool, masks = _order_pool(row, set(weights))
+    clues = _choose_clues(rng, pool, weights, masks, factorial(size))
     stated = {c[2] for c in clues if c[0] == "at_pos"}
     position = rng.choice([i for i in range(size) if i not in stated] or list(range(size)))
     group, scene = rng.choice(_SCENES)
@@ -242,9 +265,8 @@ def _assignment(rng: random.Random, level: int) -> dict:
             if other != mine:
                 pool.append(("is_not", name, other))
                 pool.append(("either", name, *rng.sample((mine, other), 2)))
-    states = list(itertools.permutations(things))
-    masks = _assign_masks(pool, names, states)
-    clues = _choose_clues(rng, pool, _ASSIGN_WEIGHTS[level], masks, len(states))
+    masks = _assign_masks(pool, names, things)
+    clues = _choose_clues(rng, pool, _ASSIGN_WEIGHTS[level], masks, factorial(size))
     stated = {c[2] for c in clues if c[0] == "is"}
     asked = rng.choice([t for t in things if t not in stated] or list(things))
     listed_things = rng.sample(things, size)

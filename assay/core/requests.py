@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
+from json.encoder import encode_basestring as _json_string  # what json.dumps(ensure_ascii=False) uses for str
 from typing import Any, Union
 
 from assay.core.hashing import canonical_json, sha256_hex
@@ -32,19 +32,25 @@ class _Keyed:
         raise NotImplementedError
 
     def key(self) -> str:
-        return self._key
+        # Memoized in the instance dict (frozen dataclasses allow that; equality and hash
+        # read the fields only). Not functools.cached_property: on Python 3.11 it takes a
+        # lock on every read, and the engine reads each key several times.
+        memo = self.__dict__
+        key = memo.get("_key")
+        if key is None:
+            key = memo["_key"] = sha256_hex(self.canonical())
+        return key
 
     def canonical(self) -> str:
         """The canonical JSON the key hashes (what the cache stores as the request)."""
-        return self._canonical
+        memo = self.__dict__
+        text = memo.get("_canonical")
+        if text is None:
+            text = memo["_canonical"] = self._encode()
+        return text
 
-    @cached_property
-    def _canonical(self) -> str:
+    def _encode(self) -> str:
         return canonical_json(self.to_dict())
-
-    @cached_property
-    def _key(self) -> str:
-        return sha256_hex(self._canonical)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,13 @@ class Loglikelihood(_Keyed):
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "context": self.context, "continuation": self.continuation}
+
+    def _encode(self) -> str:
+        # The same text as canonical_json(self.to_dict()) (a test checks it), assembled from
+        # the C string encoder json itself uses: the key of every multiple-choice option is
+        # computed once per run, and the generic dict encoding was most of that cost.
+        return (f'{{"context":{_json_string(self.context)},"continuation":{_json_string(self.continuation)},'
+                f'"kind":"{self.kind.value}"}}')
 
 
 

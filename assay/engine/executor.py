@@ -1,8 +1,8 @@
 """Answer a task's planned requests: deduplicate, look up the cache, batch, call the model.
 
-The model is called one chunk at a time and each chunk's answers go to the cache before the
-next chunk starts (committed at least every half second), so an interrupted run loses at
-most the chunk in flight and the last half second of answers. A chunk whose
+The model is called one chunk at a time and each chunk's answers are handed to the cache
+before the next chunk starts (its writer commits them within about half a second), so an
+interrupted run loses at most the chunk in flight and the last half second of answers. A chunk whose
 call raises becomes per-request errors (data, not a crash): the run finishes, the samples are
 reported failed, and a rerun retries them.
 """
@@ -88,41 +88,40 @@ def execute(
     """Answer every request of `planned`; returns responses by request key, whether each
     came from the cache, and the counts."""
     stats = ExecutionStats()
+    keys_of = [[r.key() for r in p.requests] for p in planned]  # key() is memoized on the request
     unique: dict[str, Request] = {}
-    for p in planned:
-        for r in p.requests:
-            stats.requests += 1
-            unique.setdefault(r.key(), r)  # key() is memoized on the request
+    for p, keys in zip(planned, keys_of):
+        unique.update(zip(keys, p.requests))  # equal keys are equal requests: any one will do
+        stats.requests += len(keys)
     stats.unique = len(unique)
 
     model_key = model.info.cache_key
     responses: dict[str, Response] = dict(cache.get_many(model_key, list(unique.values())))
-    from_cache = {key: True for key in responses}
+    from_cache = dict.fromkeys(responses, True)
     stats.cache_hits = len(responses)
 
     # Samples with something left to compute, longest prompt first: the biggest batches run
     # (and fail, if memory is short) early, and a sample's requests stay adjacent.
-    pending_samples = [p for p in planned if any(r.key() not in responses for r in p.requests)]
-    if on_samples_done is not None and len(planned) > len(pending_samples):
-        on_samples_done(len(planned) - len(pending_samples))
-    pending_samples.sort(key=lambda p: -len(p.prompt))
-    by_sample: list[list[str]] = []
-    seen: set[str] = set()
-    for p in pending_samples:
-        keys: list[str] = []
-        for key in (r.key() for r in p.requests):
-            if key not in responses and key not in seen:
-                seen.add(key)
-                keys.append(key)
-        if keys:
-            by_sample.append(keys)
-
-    remaining = {id(p): len({r.key() for r in p.requests if r.key() not in responses}) for p in pending_samples}
-    users: dict[str, list[PlannedSample]] = {}
-    for p in pending_samples:
-        for key in dict.fromkeys(r.key() for r in p.requests):
-            if key not in responses:
-                users.setdefault(key, []).append(p)
+    pending = [i for i, keys in enumerate(keys_of) if not responses or any(k not in responses for k in keys)]
+    if on_samples_done is not None and len(planned) > len(pending):
+        on_samples_done(len(planned) - len(pending))
+    pending.sort(key=lambda i: -len(planned[i].prompt))
+    by_sample: list[list[str]] = []  # each pending sample's keys that no earlier sample asks for
+    remaining: dict[int, int] = {}  # sample -> how many of its distinct keys are unanswered
+    users: dict[str, list[int]] = {}  # key -> the pending samples that wait for it
+    for i in pending:
+        todo = [k for k in dict.fromkeys(keys_of[i]) if k not in responses]
+        remaining[i] = len(todo)
+        fresh = []
+        for key in todo:
+            waiting = users.get(key)
+            if waiting is None:
+                users[key] = [i]
+                fresh.append(key)
+            else:
+                waiting.append(i)
+        if fresh:
+            by_sample.append(fresh)
 
     for keys in _whole_sample_chunks(by_sample, chunk_size):
         chunk = [unique[k] for k in keys]
@@ -140,13 +139,12 @@ def execute(
                 stats.failed += 1
                 if len(stats.errors) < 20:
                     stats.errors.append(answer.error)
-            for p in users.get(key, []):
-                remaining[id(p)] -= 1
-                if remaining[id(p)] == 0:
+            for i in users[key]:
+                remaining[i] -= 1
+                if remaining[i] == 0:
                     done += 1
         if on_samples_done is not None and done:
             on_samples_done(done)
-    cache.flush()
     return responses, from_cache, stats
 
 

@@ -20,6 +20,7 @@ from assay.core.results import MetricSummary, Results, SampleRecord
 from assay.core.task import Task
 from assay.engine.cache import ResponseCache
 from assay.engine.executor import ExecutionStats, execute
+from assay.engine.heap import held_out_of_gc
 from assay.engine.manifest import base_manifest, now_iso
 from assay.engine.prompts import plan_task
 from assay.engine.scoring import score_task
@@ -134,17 +135,20 @@ def evaluate(
     )
     with progress:
         for task in tasks:
-            samples = list(task.load())
-            if options.limit is not None:
-                samples = samples[: options.limit]
-            planned = plan_task(task, samples, seed=options.seed)
-            bar = progress.add_task(task.name, total=len(planned))
-            responses, from_cache, stats = execute(
-                model, planned, cache, chunk_size=options.chunk_size,
-                on_samples_done=lambda n, bar=bar: progress.advance(bar, n),
-            )
-            records = score_task(task, planned, responses, from_cache, run_id=run.run_id, model_name=spec)
-            run.reports.append(TaskReport(task, records, summarize_records(task, records), stats))
+            with held_out_of_gc() as hold:
+                samples = list(task.load())
+                if options.limit is not None:
+                    samples = samples[: options.limit]
+                planned = plan_task(task, samples, seed=options.seed)
+                hold()  # samples, prompts and requests live to the end of the run
+                bar = progress.add_task(task.name, total=len(planned))
+                responses, from_cache, stats = execute(
+                    model, planned, cache, chunk_size=options.chunk_size,
+                    on_samples_done=lambda n, bar=bar: progress.advance(bar, n),
+                )
+                records = score_task(task, planned, responses, from_cache, run_id=run.run_id, model_name=spec)
+                run.reports.append(TaskReport(task, records, summarize_records(task, records), stats))
+    cache.flush()  # every answer is on disk before the caller writes any score
     manifest["finished"] = now_iso()
     manifest["requests"] = run.stats.to_dict()
     transport = getattr(model, "transport_stats", None)  # API adapters: attempts, retries, failures

@@ -146,12 +146,19 @@ def _order_pool(row: State, kinds: set[str]) -> tuple[list[Clue], dict[Clue, int
     return pool, masks
 
 
-def _awkward_pair(a: Clue, b: Clue) -> bool:
-    """"X owns the cat or the dog" next to "X does not own the dog" just says "X owns the cat"."""
-    for either, negation in ((a, b), (b, a)):
-        if either[0] == "either" and negation[0] == "is_not" and either[1] == negation[1]:
-            return negation[2] in either[2:]
-    return False
+def _clashes(pool: list[Clue]) -> list[set[int]]:
+    """For each clue (by index in `pool`), the clues that make an awkward pair with it:
+    "X owns the cat or the dog" next to "X does not own the dog" just says "X owns the cat"."""
+    negations = {(c[1], c[2]): k for k, c in enumerate(pool) if c[0] == "is_not"}
+    clash: list[set[int]] = [set() for _ in pool]
+    for k, clue in enumerate(pool):
+        if clue[0] == "either":
+            for thing in clue[2:]:
+                d = negations.get((clue[1], thing))
+                if d is not None:
+                    clash[k].add(d)
+                    clash[d].add(k)
+    return clash
 
 
 @functools.lru_cache(maxsize=None)
@@ -195,15 +202,16 @@ def _choose_clues(rng: random.Random, pool: list[Clue], weights: dict[str, int],
     everything = (1 << n_states) - 1
     bits = [masks[c] for c in pool]
     weight = [weights.get(c[0], weights.get("at_end", 1)) for c in pool]
-    may_clash = any(c[0] == "either" for c in pool)  # only "either" clues can make an awkward pair
-    remaining, chosen, taken = everything, [], set()
+    clash = _clashes(pool)
+    remaining, chosen, taken, awkward = everything, [], set(), set()  # awkward: clashes with a chosen clue
     while remaining & (remaining - 1):  # more than one state left
         useful = [k for k in range(len(pool)) if k not in taken and remaining & ~bits[k]]
-        if may_clash:
-            useful = [k for k in useful if not any(_awkward_pair(pool[k], pool[d]) for d in chosen)] or useful
+        if awkward:
+            useful = [k for k in useful if k not in awkward] or useful
         pick = rng.choices(useful, weights=[weight[k] for k in useful])[0]
         chosen.append(pick)
         taken.add(pick)
+        awkward |= clash[pick]
         remaining &= bits[pick]
     for clue in rng.sample(chosen, len(chosen)):
         trial = [c for c in chosen if c != clue]

@@ -21,7 +21,7 @@ def _bench():
 def test_overhead_run_builds_scores_caches_and_writes(tmp_path):
     samples, times = _bench().run_once(5, tmp_path)
     assert samples == 5 * len(_bench().SUITES)
-    assert set(times) == {"build", "evaluate", "write", "total"}
+    assert set(times) == {"resolve", "build+evaluate", "write", "total"}
     assert list(tmp_path.glob("cache-*.sqlite"))
     out = next(tmp_path.glob("out-*"))
     assert (out / "samples.jsonl").read_text().count("\n") == samples

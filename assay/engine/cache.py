@@ -149,6 +149,8 @@ class ResponseCache:
                     self._queue.put(None)
             if writer is not None:
                 writer.join()
+            if self._uncommitted and self._failure is None:  # flush was interrupted (Ctrl-C twice)
+                self._conn.commit()
             self._conn.close()
 
     # -- the writer thread and its hand-off

@@ -101,7 +101,7 @@ def _permutations(size: int) -> np.ndarray:
 def _order_bits(size: int) -> dict[tuple, int]:
     """Each ordering clue's truth over all candidate rows, as a bit set (bit s: state s), for
     clues written over solution indices: (kind, i, j) speaks of the people the solution
-    seats at i and j, (\"at_pos\", i, p) and (\"not_end\", i) of the one at i.
+    seats at i and j, ("at_pos", i, p) and ("not_end", i) of the one at i.
 
     The same for every puzzle of a size, so it is computed once per size; a puzzle maps its
     names to solution indices and reads these bits."""

@@ -8,12 +8,19 @@ handling and resumption can be tested exactly.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from assay.core.requests import Generate, Loglikelihood, Request
 from assay.core.responses import Completion, LoglikelihoodResult, Usage
 from assay.models.base import Capabilities, ModelInfo
+
+
+@functools.lru_cache(maxsize=4096)
+def _usage(tokens_in: int) -> Usage:
+    """Usage is immutable, so equal ones are shared: the adapter answers without building one each time."""
+    return Usage(tokens_in=tokens_in)
 
 
 @dataclass
@@ -31,14 +38,13 @@ class InstantModel:
 
     def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
         self.calls.extend(requests)
-        out = []
+        fail_if, out = self.fail_if, []
         for r in requests:
-            if self.fail_if(r):
+            if fail_if(r):
                 out.append(LoglikelihoodResult(float("nan"), False, 0, error="injected failure"))
                 continue
             value = -10.0 * int(r.key()[:6], 16) / 0xFFFFFF  # the key is the request's stable hash, memoized
-            out.append(LoglikelihoodResult(value, False, max(1, len(r.continuation) // 4),
-                                           Usage(tokens_in=len(r.context) // 4)))
+            out.append(LoglikelihoodResult(value, False, max(1, len(r.continuation) // 4), _usage(len(r.context) // 4)))
         return out
 
     def generate(self, requests: Sequence[Generate]) -> list[Completion]:

@@ -69,6 +69,7 @@ def score_task(
 ) -> list[SampleRecord]:
     """One record per sample, in the task's sample order."""
     records = []
+    format_id = task.format.id  # computed (a comparison, or a hash of the format), so once per task
     for p in planned:
         output = _output(task, p, responses)
         values, extracted, note = score_sample(task, p, output)
@@ -88,7 +89,7 @@ def score_task(
                 task=task.name,
                 task_version=task.version,
                 model=model_name,
-                format=task.format.id,
+                format=format_id,
                 sample_id=p.sample.id,
                 prompt=p.prompt,
                 response=_raw_response(output),

@@ -201,11 +201,12 @@ def _choose_clues(rng: random.Random, pool: list[Clue], weights: dict[str, int],
     in `pool`; the random draws are the same as drawing the clues themselves."""
     everything = (1 << n_states) - 1
     bits = [masks[c] for c in pool]
+    rules_out = [everything ^ b for b in bits]  # the states each clue excludes
     weight = [weights.get(c[0], weights.get("at_end", 1)) for c in pool]
     clash = _clashes(pool)
     remaining, chosen, taken, awkward = everything, [], set(), set()  # awkward: clashes with a chosen clue
     while remaining & (remaining - 1):  # more than one state left
-        useful = [k for k in range(len(pool)) if k not in taken and remaining & ~bits[k]]
+        useful = [k for k in range(len(pool)) if k not in taken and remaining & rules_out[k]]
         if awkward:
             useful = [k for k in useful if k not in awkward] or useful
         pick = rng.choices(useful, weights=[weight[k] for k in useful])[0]

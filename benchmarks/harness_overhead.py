@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/harness_overhead.py            # 4 built-in MC suites, n=2000 each
 
 The model is `assay.testing.InstantModel`, which answers at once, so everything measured is
-assay's own work: generating the built-in items, planning prompts and requests, hashing
-cache keys, the SQLite response cache (a fresh file: every answer is written), multiple-
-choice scoring, statistics, and writing samples.jsonl/results.json. The target (issue 7) is
+assay's own work, on the path `assay run` takes: generating the built-in items (inside
+`evaluate`), planning prompts and requests, hashing cache keys, the SQLite response cache
+(a fresh file: every answer is written, and closing it is timed), multiple-choice scoring,
+statistics, and writing samples.jsonl/results.json. The target (issue 7) is
 at least 5,000 samples/s on a 2-core machine. Prints the median of `--repeats` runs and the
 time per stage of the last one.
 """

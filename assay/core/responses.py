@@ -13,12 +13,9 @@ from typing import Any, Union
 
 
 def _float(x: float) -> str:
-    """A float as `json.dumps` writes it (its default allow_nan=True)."""
-    if x != x:
-        return "NaN"
-    if x in (math.inf, -math.inf):
-        return "Infinity" if x > 0 else "-Infinity"
-    return float.__repr__(x)
+    """A float as `json.dumps` writes it: its repr when finite (what json uses), and json's
+    own spelling of NaN and the infinities otherwise."""
+    return float.__repr__(x) if math.isfinite(x) else json.dumps(x)
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ class ResponseCache:
             if writer is not None:
                 writer.join()
             if self._uncommitted and self._failure is None:  # flush was interrupted (Ctrl-C twice)
-                self._conn.commit()
+                self._commit()
             self._conn.close()
 
     # -- the writer thread and its hand-off

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Sequence
 
@@ -35,6 +36,19 @@ class SampleRecord:
         data["scores"] = dict(self.scores)
         data["metadata"] = dict(self.metadata)
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SampleRecord":
+        """A record from its `samples.jsonl` form (null scores become NaN; unknown keys are ignored)."""
+        scores = {k: (math.nan if v is None else float(v)) for k, v in (data.get("scores") or {}).items()}
+        return cls(
+            run_id=str(data.get("run_id", "")), task=str(data["task"]), task_version=str(data.get("task_version", "")),
+            model=str(data.get("model", "")), format=str(data.get("format", "")), sample_id=str(data["sample_id"]),
+            prompt=data.get("prompt", ""), response=data.get("response"), extracted=data.get("extracted"),
+            target=data.get("target"), scores=scores, tokens_in=int(data.get("tokens_in") or 0),
+            tokens_out=int(data.get("tokens_out") or 0), latency_s=float(data.get("latency_s") or 0.0),
+            cached=bool(data.get("cached", False)), error=data.get("error"), metadata=dict(data.get("metadata") or {}),
+        )
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(SampleRecord))

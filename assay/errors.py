@@ -6,10 +6,15 @@
     │   └── DataError               a dataset row that is missing a field or malformed
     ├── UnknownNameError            an unknown model alias, adapter, task or scorer
     ├── MissingDependencyError      an optional package is absent (carries an install hint)
-    └── ModelError                  a model failed to load or to answer
+    ├── ModelError                  a model failed to load or to answer
+    │   └── PermanentModelError     an answer that no retry can change: stops the run at once
+    └── CacheWriteError             the response cache could not be written (disk full, read-only)
 
 A failed *request* is not an exception: it is data (`Completion.error`), so a run finishes
-and reports it. The CLI prints `AssayError`s as one message without a traceback and exits
+and reports it, and a rerun retries it. The exception is a *permanent* failure
+(`PermanentModelError`: authentication, unknown model, a backend that cannot do what the task
+needs, a request longer than the context): every other request would fail the same way, so
+the run stops at its first occurrence with that one message. The CLI prints `AssayError`s as one message without a traceback and exits
 non-zero.
 """
 
@@ -80,3 +85,20 @@ class MissingDependencyError(AssayError):
 
 class ModelError(AssayError):
     """A model could not be loaded or could not answer at all."""
+
+
+class PermanentModelError(ModelError):
+    """A failure no retry can change. Adapters raise it (rather than returning an error
+    response) for: authentication refused (401/403), an unknown model (404), a backend that
+    cannot do what the task needs, and a request longer than the model's context. The engine
+    stops the run at the first one; the CLI prints it and exits with status 2."""
+
+    def __init__(self, message: str, *, reason: str = "permanent", hint: str | None = None) -> None:
+        self.reason = reason
+        self.hint = hint
+        super().__init__(message + (f"\n  hint: {hint}" if hint else ""))
+
+
+class CacheWriteError(AssayError):
+    """Writing to the response cache failed (disk full, read-only file, ...). Raised by the
+    next cache call after the background write that failed; answers already committed are kept."""

@@ -18,6 +18,9 @@ from typing import Callable, Iterable, Sequence
 
 from assay.core.requests import Request, RequestKind
 from assay.core.responses import Completion, LoglikelihoodResult, Response
+from assay.errors import CacheWriteError
+
+__all__ = ["CacheWriteError", "ResponseCache"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -40,11 +43,6 @@ def _decode(kind: str, text: str) -> Response:
 
 
 _INSERT = "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)"
-
-
-class CacheWriteError(RuntimeError):
-    """Writing to the response cache failed (disk full, read-only file, ...): raised by the
-    next `put_many`, `flush`, `get_many` or `close` after the background write that failed."""
 
 
 class ResponseCache:

@@ -5,7 +5,7 @@ by the unchanged `assay.engine.run.evaluate`, so the cache, resume and records w
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -243,3 +243,25 @@ def bandit_search(model: Model, task: Task, formats: Sequence[PromptFormat], bud
     best = thompson_search(oracle, len(formats), n_items, half, batch_size, Direction.BEST, seed)
     worst = thompson_search(oracle, len(formats), n_items, budget - half, batch_size, Direction.WORST, seed + 1)
     return best, worst, len(calls)
+
+
+@dataclass(frozen=True)
+class FormatSearch:
+    """A bandit format search: the best and worst formats found, the model calls spent, and
+    what evaluating every format on every item would have cost."""
+
+    best: BanditResult
+    worst: BanditResult
+    calls: int
+    n_items: int
+    exhaustive_calls: int
+
+
+def search_formats(model: Model, task: Task, formats: Sequence[PromptFormat], cache: ResponseCache,
+                   options: RunOptions = QUIET, budget: int | None = None, seed: int = 0) -> FormatSearch:
+    """`bandit_search` with its accounting; the budget defaults to half of exhaustive
+    (formats x items), the point where the search starts to pay."""
+    n_items = len(_limited(task, options))
+    exhaustive = len(formats) * n_items
+    best, worst, calls = bandit_search(model, task, formats, budget or exhaustive // 2, cache, options, seed=seed)
+    return FormatSearch(best, worst, calls, n_items, exhaustive)

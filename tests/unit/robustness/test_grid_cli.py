@@ -17,7 +17,8 @@ from assay.analyses.robustness import instruction_grid
 from assay.analyses.robustness.runner import (
     MC_INSTRUCTIONS, instruction_scores, run_instruction_grid, run_instruction_grid_loading,
 )
-from assay.cli import _instructions_file, build_parser, main
+from assay.analyses.robustness.instructions_file import load_instructions as _instructions_file
+from assay.cli import build_parser, main
 from assay.engine.cache import ResponseCache
 from assay.errors import ConfigError
 from assay.report.robustness import grid_tables

@@ -1,0 +1,53 @@
+"""`assay tasks` and `assay models`: list the built-in suites, groups, model aliases and adapters."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.table import Table
+
+from assay.cli._console import out
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from assay.tasks.builtin import SUITE_GROUPS, builtin_suites
+
+    table = Table(title="built-in suites (generated, seeded; options: NAME:n=INT,seed=INT)")
+    for col in ("suite", "family", "kind", "default n", "description"):
+        table.add_column(col)
+    for name, suite in builtin_suites().items():
+        table.add_row(name, suite.family, suite.kind.value, str(suite.default_n), suite.description)
+    out.print(table)
+    groups = Table(title="groups")
+    groups.add_column("group")
+    groups.add_column("suites")
+    for name, members in SUITE_GROUPS.items():
+        groups.add_row(name, ", ".join(members))
+    out.print(groups)
+    out.print("Also: a YAML task file (PATH.yaml) or a JSONL of {question, choices, answer} rows (PATH.jsonl).")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from assay.models import adapters, aliases
+
+    table = Table(title="model aliases")
+    table.add_column("alias")
+    table.add_column("what it is")
+    for name, alias in aliases().items():
+        table.add_row(name, alias.description)
+    out.print(table)
+    ad = Table(title="adapters (MODEL = PREFIX:ARGUMENT)")
+    ad.add_column("prefix")
+    ad.add_column("what it loads")
+    for prefix, description in adapters().items():
+        ad.add_row(prefix, description)
+    out.print(ad)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    tasks = sub.add_parser("tasks", help="list built-in suites and groups")
+    tasks.set_defaults(func=cmd_tasks)
+    models = sub.add_parser("models", help="list model aliases and adapters")
+    models.set_defaults(func=cmd_models)

@@ -6,12 +6,15 @@ from assay.core.requests import Generate, GenerationParams, Loglikelihood, Reque
 from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult, Output, Response, Usage
 from assay.core.results import MetricSummary, Results, SampleRecord
 from assay.core.sample import Sample, Target
+from assay.core.run import Run, ScorerSpec, TaskResult
 from assay.core.score import Score, Scorer
+from assay.core.solver import PlannedSample, Solver, StepContext, StepFailed
 from assay.core.task import FewShot, Task, TaskKind
 
 __all__ = [
     "Casing", "ChatMessage", "ChoiceOutput", "Completion", "FewShot", "Generate",
     "GenerationParams", "Loglikelihood", "LoglikelihoodResult", "MetricSummary",
-    "OptionEnumerator", "Output", "PromptFormat", "Request", "RequestKind", "Response",
-    "Results", "Sample", "SampleRecord", "Score", "Scorer", "Target", "Task", "TaskKind", "Usage",
+    "OptionEnumerator", "Output", "PlannedSample", "PromptFormat", "Request", "RequestKind", "Response",
+    "Results", "Run", "Sample", "SampleRecord", "Score", "Scorer", "ScorerSpec", "Solver", "StepContext",
+    "StepFailed", "Target", "Task", "TaskKind", "TaskResult", "Usage",
 ]

@@ -16,6 +16,7 @@ from assay.core.format import PromptFormat
 from assay.core.requests import GenerationParams
 from assay.core.sample import Sample
 from assay.core.score import Scorer
+from assay.core.solver import Solver
 
 
 class TaskKind(str, Enum):
@@ -40,6 +41,7 @@ class Task:
     `load()` must be deterministic: the same task always yields the same samples (built-in
     suites carry their seed in `source`). `fewshot_pool()` defaults to the task's own samples.
     `chat` wraps generation prompts as a user message so chat models get their template.
+    `solver` answers a sample in one or more cached steps (see `assay.core.solver`).
     """
 
     name: str
@@ -56,6 +58,8 @@ class Task:
     family: str = ""
     description: str = ""
     source: Mapping[str, Any] = field(default_factory=dict)
+    solver: Solver | None = None
+    """How a sample is answered; None means the one-step default for `kind`."""
 
     @property
     def metric_names(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from assay.engine.run import RunResult
+from assay.core.run import Run
 
 
 def _clean(value: Any) -> Any:
@@ -30,13 +30,13 @@ def _line(value: Any, **options: Any) -> str:
         return json.dumps(_clean(value), ensure_ascii=False, **options)
 
 
-def write_run(run: RunResult, out_dir: str | Path) -> Path:
+def write_run(run: Run, out_dir: str | Path) -> Path:
     """Write both files (atomically: a temp file then rename) and return the directory."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / "samples.jsonl.tmp"
     with tmp.open("w", encoding="utf-8") as fh:
-        for record in run.results.records:
+        for record in run.samples:
             fh.write(_line(record.to_dict()) + "\n")
     tmp.replace(out / "samples.jsonl")
     tmp = out / "results.json.tmp"

@@ -8,23 +8,14 @@ adding or removing other items never changes a sample's prompt — and thus its 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from typing import Sequence
 
 from assay.core.hashing import stable_hash
 from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams, Loglikelihood, Request
 from assay.core.sample import Sample
+from assay.core.solver import PlannedSample
 from assay.core.task import Task, TaskKind
-
-
-@dataclass(frozen=True)
-class PlannedSample:
-    """A sample with the exact prompt text and the requests that will answer it."""
-
-    sample: Sample
-    prompt: str
-    requests: tuple[Request, ...]
 
 
 def answer_text(sample: Sample) -> str:

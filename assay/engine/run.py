@@ -1,91 +1,53 @@
-"""Evaluate one model on a list of tasks: plan, execute (with the cache), score, summarise.
+"""Evaluate one model on a list of tasks: plan, solve (through the cache), score, summarise.
 
-This is the one entry point the CLI, the Python API and the dashboard share.
+`evaluate_async` is the engine; `evaluate` runs it to completion from synchronous code.
+Tasks run one after another; within a task, up to `RunOptions.samples_in_flight` samples are
+solved concurrently, each by its task's solver, and their steps meet in one scheduler per
+model (`assay.engine.steps`). A `PermanentModelError` stops the run at its first occurrence:
+answers already received stay in the cache, and the error is raised to the caller.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import math
 import secrets
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from assay.core.results import MetricSummary, Results, SampleRecord
-from assay.core.task import Task
+from assay.core.results import MetricSummary, SampleRecord
+from assay.core.run import Run, ScorerSpec, TaskResult
+from assay.core.solver import PlannedSample, StepFailed
+from assay.core.task import Task, TaskKind
 from assay.engine.cache import ResponseCache
-from assay.engine.executor import ExecutionStats, execute
 from assay.engine.heap import held_out_of_gc
 from assay.engine.manifest import base_manifest, now_iso
 from assay.engine.prompts import plan_task
-from assay.engine.scoring import score_task
-from assay.models.base import Model
+from assay.engine.scoring import Answered, score_task
+from assay.engine.solvers import solver_for
+from assay.engine.steps import ExecutionStats, SampleContext, StepRunner
+from assay.errors import PermanentModelError
 from assay.stats import summarize
 
 
 @dataclass(frozen=True)
 class RunOptions:
     """How to run: `limit` samples per task (first N), master `seed` (few-shot choice and
-    sampling seeds), and how many requests go to the model per cached chunk."""
+    sampling seeds), the most requests one model call may carry (`chunk_size`, the
+    micro-batcher's batch limit), and how many samples are solved at once."""
 
     limit: int | None = None
     seed: int = 0
     chunk_size: int = 64
     show_progress: bool = True
-
-
-@dataclass
-class TaskReport:
-    task: Task
-    records: list[SampleRecord]
-    metrics: dict[str, MetricSummary]
-    stats: ExecutionStats
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.task.version,
-            "kind": self.task.kind.value,
-            "family": self.task.family,
-            "source": dict(self.task.source),
-            "format": self.task.format.to_dict(),
-            "fewshot": {"k": self.task.fewshot.k, "seed": self.task.fewshot.seed},
-            "n": len(self.records),
-            "n_failed": sum(1 for r in self.records if r.error),
-            "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
-            "requests": self.stats.to_dict(),
-        }
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    model_spec: str
-    reports: list[TaskReport]
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def results(self) -> Results:
-        return Results([r for rep in self.reports for r in rep.records])
-
-    @property
-    def stats(self) -> ExecutionStats:
-        total = ExecutionStats()
-        for rep in self.reports:
-            total.add(rep.stats)
-        return total
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "model": self.model_spec,
-            "tasks": {rep.task.name: rep.to_dict() for rep in self.reports},
-            "manifest": self.manifest,
-        }
+    samples_in_flight: int = 256
 
 
 class _RateColumn(ProgressColumn):
@@ -109,8 +71,95 @@ def summarize_records(task: Task, records: Sequence[SampleRecord]) -> dict[str, 
     return out
 
 
-def evaluate(
-    model: Model,
+def scorer_spec(scorer: Any) -> ScorerSpec:
+    """A scorer's registered name and the constructor parameters it keeps as attributes (the
+    built-in scorers store each parameter under its own name), so a run can be rebuilt."""
+    explicit = getattr(scorer, "spec", None)
+    if isinstance(explicit, ScorerSpec):
+        return explicit
+    name = str(getattr(scorer, "name", type(scorer).__name__))
+    params: dict[str, Any] = {}
+    if is_dataclass(scorer):
+        params = {f.name: getattr(scorer, f.name) for f in fields(scorer) if f.name not in ("name", "metrics")}
+    else:
+        try:
+            signature = inspect.signature(type(scorer).__init__)
+        except (TypeError, ValueError):
+            signature = None
+        if signature is not None:
+            for pname in list(signature.parameters)[1:]:
+                if hasattr(scorer, pname):
+                    params[pname] = getattr(scorer, pname)
+    safe = {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool, type(None), list, tuple, dict))}
+    return ScorerSpec(name, {k: list(v) if isinstance(v, tuple) else v for k, v in safe.items()})
+
+
+def task_result(task: Task, records: Sequence[SampleRecord], stats: ExecutionStats) -> TaskResult:
+    """The summary a run keeps of one task: its recipe and its scores."""
+    return TaskResult(
+        name=task.name, version=task.version, kind=task.kind.value, family=task.family, source=dict(task.source),
+        format=task.format.to_dict(), fewshot={"k": task.fewshot.k, "seed": task.fewshot.seed},
+        scorers=[scorer_spec(s) for s in task.scorers],
+        generation=task.generation.to_dict() if task.kind is TaskKind.GENERATE else None,
+        n=len(records), n_failed=sum(1 for r in records if r.error),
+        metrics=summarize_records(task, records), requests=stats.to_dict(),
+    )
+
+
+def check_capabilities(model: Any, tasks: Sequence[Task]) -> None:
+    """Refuse, before any request, a task whose request kind the backend cannot answer."""
+    caps = getattr(model, "capabilities", None)
+    if caps is None:
+        return
+    for task in tasks:
+        if task.solver is not None:
+            continue  # a custom solver may use either kind; its requests fail on their own
+        needs_ll = task.kind is TaskKind.MULTIPLE_CHOICE
+        if needs_ll and not caps.loglikelihood:
+            raise PermanentModelError(
+                f"{model.info.name} cannot score log-likelihoods, which the multiple-choice task "
+                f"'{task.name}' needs", reason="unsupported",
+                hint="use a generation task, or a backend that returns prompt log-probs (hf, llamacpp, vLLM)")
+        if not needs_ll and not caps.generate:
+            raise PermanentModelError(f"{model.info.name} cannot generate text, which '{task.name}' needs",
+                                      reason="unsupported")
+
+
+async def _solve_task(runner: StepRunner, task: Task, planned: list[PlannedSample], options: RunOptions,
+                      on_done: Any) -> list[Answered]:
+    """Run the task's solver on every planned sample, at most `samples_in_flight` at once."""
+    solver = solver_for(task)
+    answered: list[Answered | None] = [None] * len(planned)
+    # Longest prompt first: the biggest batches run (and fail, if memory is short) early.
+    order = sorted(range(len(planned)), key=lambda i: -len(planned[i].prompt))
+    runner.main.prefetch(r for p in planned for r in p.requests)
+    queue: Iterator[int] = iter(order)
+
+    async def worker() -> None:
+        for i in queue:
+            ctx = SampleContext(runner, planned[i])
+            try:
+                output = await solver(planned[i], ctx)
+                result = Answered(output, None, ctx.cached)
+            except StepFailed as failed:
+                result = Answered(None, failed.message, False)
+            if len(ctx.steps) > 1:
+                result.transcript = ctx.transcript()
+            answered[i] = result
+            on_done(1)
+
+    workers = max(1, min(options.samples_in_flight, len(planned)))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(worker())
+    except BaseExceptionGroup as failure:  # the first failure (e.g. a permanent error) stops the task
+        raise failure.exceptions[0] from None
+    return answered  # type: ignore[return-value]
+
+
+async def evaluate_async(
+    model: Any,
     tasks: Sequence[Task],
     cache: ResponseCache,
     options: RunOptions = RunOptions(),
@@ -118,8 +167,11 @@ def evaluate(
     model_spec: str | None = None,
     console: Console | None = None,
     manifest_extra: dict[str, Any] | None = None,
-) -> RunResult:
-    """Run every task against the model and return per-sample records and metric summaries."""
+) -> Run:
+    """Run every task against the model and return the run: per-sample records and each
+    task's metric summaries. Raises `PermanentModelError` at the first permanent failure
+    (every answer received before it is in the cache)."""
+    check_capabilities(model, tasks)
     console = console or Console(stderr=True)
     spec = model_spec or model.info.name
     manifest = base_manifest()
@@ -127,35 +179,74 @@ def evaluate(
     manifest["seed"] = options.seed
     manifest["limit"] = options.limit
     manifest.update(manifest_extra or {})
-    run = RunResult(run_id=new_run_id(), model_spec=spec, reports=[], manifest=manifest)
+    run = Run(run_id=new_run_id(), model=spec, manifest=manifest)
+    runner = StepRunner(model, cache, max_batch=options.chunk_size)
+    total = ExecutionStats()
 
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
         TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=not options.show_progress,
     )
-    with progress:
-        for task in tasks:
-            with held_out_of_gc() as hold:
-                samples = list(task.load())
-                if options.limit is not None:
-                    samples = samples[: options.limit]
-                planned = plan_task(task, samples, seed=options.seed)
-                hold()  # samples, prompts and requests live to the end of the run
-                bar = progress.add_task(task.name, total=len(planned))
-                responses, from_cache, stats = execute(
-                    model, planned, cache, chunk_size=options.chunk_size,
-                    on_samples_done=lambda n, bar=bar: progress.advance(bar, n),
-                )
-                records = score_task(task, planned, responses, from_cache, run_id=run.run_id, model_name=spec)
-                run.reports.append(TaskReport(task, records, summarize_records(task, records), stats))
-    cache.flush()  # every answer is on disk before the caller writes any score
+    try:
+        with progress:
+            for task in tasks:
+                with held_out_of_gc() as hold:
+                    samples = list(task.load())
+                    if options.limit is not None:
+                        samples = samples[: options.limit]
+                    planned = plan_task(task, samples, seed=options.seed)
+                    hold()  # samples, prompts and requests live to the end of the run
+                    bar = progress.add_task(task.name, total=len(planned))
+                    runner.stats = stats = ExecutionStats()
+                    answered = await _solve_task(runner, task, planned, options,
+                                                 lambda n, bar=bar: progress.advance(bar, n))
+                    records = score_task(task, planned, answered, run_id=run.run_id, model_name=spec)
+                    run.tasks[task.name] = task_result(task, records, stats)
+                    run.samples.extend(records)
+                    total.add(stats)
+    finally:
+        await runner.aclose()
+        cache.flush()  # every answer received is on disk before the caller writes any score
     manifest["finished"] = now_iso()
-    manifest["requests"] = run.stats.to_dict()
+    manifest["requests"] = total.to_dict()
     transport = getattr(model, "transport_stats", None)  # API adapters: attempts, retries, failures
     if callable(transport):
         manifest["transport"] = transport()
-    manifest["tasks"] = {
-        r.task.name: {"version": r.task.version, "source": dict(r.task.source), "n": len(r.records)}
-        for r in run.reports
-    }
+    manifest["tasks"] = {t.name: {"version": t.version, "source": dict(t.source), "n": t.n} for t in run.tasks.values()}
     return run
+
+
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine to completion from synchronous code: in this thread when no event loop
+    runs here, else (a notebook, a Playwright session) in a fresh worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="assay-evaluate")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def evaluate(
+    model: Any,
+    tasks: Sequence[Task],
+    cache: ResponseCache,
+    options: RunOptions = RunOptions(),
+    **kwargs: Any,
+) -> Run:
+    """`evaluate_async`, run to completion (see `run_sync`)."""
+    return run_sync(evaluate_async(model, tasks, cache, options, **kwargs))
+
+

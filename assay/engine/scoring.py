@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
-from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult, Output, Response
+from assay.core.responses import ChoiceOutput, Completion, Output
 from assay.core.results import SampleRecord
 from assay.core.score import Score
-from assay.core.task import Task, TaskKind
-from assay.engine.prompts import PlannedSample
+from assay.core.solver import PlannedSample
+from assay.core.task import Task
 
 
-def _output(task: Task, planned: PlannedSample, responses: Mapping[str, Response]) -> Output:
-    answers = [responses[r.key()] for r in planned.requests]
-    if task.kind is TaskKind.MULTIPLE_CHOICE:
-        return ChoiceOutput(tuple(a for a in answers if isinstance(a, LoglikelihoodResult)))
-    answer = answers[0]
-    assert isinstance(answer, Completion)
-    return answer
+@dataclass
+class Answered:
+    """What a solver produced for one sample: its output (None when a step failed), the
+    failure message, whether every answer came from the cache, and its steps when there
+    were several (kept in the record)."""
+
+    output: Output | None
+    error: str | None = None
+    cached: bool = False
+    transcript: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _raw_response(output: Output) -> Any:
@@ -61,8 +65,7 @@ def score_sample(task: Task, planned: PlannedSample, output: Output) -> tuple[di
 def score_task(
     task: Task,
     planned: Sequence[PlannedSample],
-    responses: Mapping[str, Response],
-    from_cache: Mapping[str, bool],
+    answered: Sequence[Answered],
     *,
     run_id: str,
     model_name: str,
@@ -70,19 +73,29 @@ def score_task(
     """One record per sample, in the task's sample order."""
     records = []
     format_id = task.format.id  # computed (a comparison, or a hash of the format), so once per task
-    for p in planned:
-        output = _output(task, p, responses)
-        values, extracted, note = score_sample(task, p, output)
-        tokens_in, tokens_out, latency = _usage(output)
+    for p, a in zip(planned, answered):
+        output, error = a.output, a.error
+        if output is not None and error is None:
+            error = output.error
         metadata = dict(p.sample.metadata)
         if p.sample.choices is not None:
             metadata["choices"] = list(p.sample.choices)
-        if note and output.error is None:
-            metadata["score_note"] = note
-        if isinstance(output, Completion) and output.usage.ttft_s is not None:  # streamed over an API
-            metadata["ttft_s"] = round(output.usage.ttft_s, 6)
-            if output.usage.tpot_s is not None:
-                metadata["tpot_s"] = round(output.usage.tpot_s, 6)
+        if output is None or error is not None:
+            values, extracted, note = _failed_values(task), None, ""
+            response: Any = None if output is None else _raw_response(output)
+            tokens_in, tokens_out, latency = (0, 0, 0.0) if output is None else _usage(output)
+        else:
+            values, extracted, note = score_sample(task, p, output)
+            response = _raw_response(output)
+            tokens_in, tokens_out, latency = _usage(output)
+            if note:
+                metadata["score_note"] = note
+            if isinstance(output, Completion) and output.usage.ttft_s is not None:  # streamed over an API
+                metadata["ttft_s"] = round(output.usage.ttft_s, 6)
+                if output.usage.tpot_s is not None:
+                    metadata["tpot_s"] = round(output.usage.tpot_s, 6)
+        if len(a.transcript) > 1:
+            metadata["steps"] = a.transcript
         records.append(
             SampleRecord(
                 run_id=run_id,
@@ -92,15 +105,15 @@ def score_task(
                 format=format_id,
                 sample_id=p.sample.id,
                 prompt=p.prompt,
-                response=_raw_response(output),
+                response=response,
                 extracted=extracted,
                 target=p.sample.target,
                 scores=values,
                 tokens_in=tokens_in,
                 tokens_out=tokens_out,
                 latency_s=round(latency, 6),
-                cached=all(from_cache.get(r.key(), False) for r in p.requests),
-                error=output.error,
+                cached=a.cached,
+                error=error,
                 metadata=metadata,
             )
         )

@@ -79,10 +79,10 @@ def test_run_caches_everything_and_rerun_computes_nothing(tmp_path):
     cache = ResponseCache(tmp_path / "c.sqlite")
     model = InstantModel()
     first = evaluate(model, [mc_task(), gen_task()], cache, RunOptions(show_progress=False))
-    assert first.stats.computed == 30 + 6 and first.stats.cache_hits == 0
+    assert first.manifest['requests']['computed'] == 30 + 6 and first.manifest['requests']['cache_hits'] == 0
     model.calls.clear()
     second = evaluate(model, [mc_task(), gen_task()], cache, RunOptions(show_progress=False))
-    assert model.calls == [] and second.stats.cache_hits == 36
+    assert model.calls == [] and second.manifest['requests']['cache_hits'] == 36
     assert [r.scores for r in first.results.records] == [r.scores for r in second.results.records]
     assert all(r.cached for r in second.results.records)
 
@@ -92,7 +92,7 @@ def test_duplicate_requests_are_sent_once(tmp_path):
     task = Task(name="dups", version="1", kind=TaskKind.MULTIPLE_CHOICE, load=lambda: samples, scorers=(ArgmaxScorer(),))
     model = InstantModel()
     run = evaluate(model, [task], ResponseCache(None), RunOptions(show_progress=False))
-    assert len(model.calls) == 2 and run.stats.requests == 10 and run.stats.unique == 2
+    assert len(model.calls) == 2 and run.manifest['requests']['requests'] == 10 and run.manifest['requests']['unique_requests'] == 2
 
 
 def test_failures_are_reported_per_sample_and_retried(tmp_path):
@@ -101,7 +101,7 @@ def test_failures_are_reported_per_sample_and_retried(tmp_path):
     run = evaluate(flaky, [mc_task()], cache, RunOptions(show_progress=False))
     failed = [r for r in run.results.records if r.error]
     assert [r.sample_id for r in failed] == ["q3"] and math.isnan(failed[0].scores["acc"])
-    assert run.reports[0].metrics["acc"].n == 9 and run.reports[0].metrics["acc"].n_failed == 1
+    assert run.tasks['toy-mc'].metrics["acc"].n == 9 and run.tasks['toy-mc'].metrics["acc"].n_failed == 1
     healthy = InstantModel()
     rerun = evaluate(healthy, [mc_task()], cache, RunOptions(show_progress=False))
     assert len(healthy.calls) == 3  # only the failed sample's three options

@@ -6,11 +6,15 @@ newline), the separator between fields, label casing and the option enumerator (
 (Sclar et al.) shows they change accuracy anyway. The default format is one point; the
 robustness analyses sample many. Rendering is pure string work, applied identically to the
 few-shot examples and the query.
+
+Two switches are not layout: `show_choices` (list the options in the prompt, or not: the
+cloze style, where each option is only ever the scored continuation) and `verbatim` (the
+sample's input already is the whole query block, as a task file's `template` is).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import Enum
 from typing import Sequence
 
@@ -54,9 +58,22 @@ class OptionEnumerator(str, Enum):
         return f"{_ROMAN[index]}."
 
 
+class OptionStyle(str, Enum):
+    """How a multiple-choice prompt presents its options. Either way each option's text is
+    scored as the continuation after the answer label."""
+
+    CLOZE = "cloze"  # options not shown: "Question: ...\nAnswer:" + " option"
+    LISTED = "listed"  # options enumerated under "Choices:" before "Answer:"
+
+
 @dataclass(frozen=True)
 class PromptFormat:
-    """How a sample is laid out as text. All fields are meaning-preserving choices."""
+    """How a sample is laid out as text. All fields are meaning-preserving choices.
+
+    `verbatim`: the input is used as written, with no labels and no listed options (a task
+    file's template is the prompt); a few-shot example is its input, `answer_lead` and
+    answer. Only `shot_separator` and `label_separator` (through `answer_lead`) still apply.
+    """
 
     question_label: str = "Question"
     choices_label: str = "Choices"
@@ -68,17 +85,34 @@ class PromptFormat:
     casing: Casing = Casing.AS_IS
     shot_separator: str = "\n\n"
     show_choices: bool = True
+    verbatim: bool = False
 
     @property
     def id(self) -> str:
         """A short stable name for this format, for logs and result tables."""
-        return "default" if self == PromptFormat() else "fmt-" + stable_hash(self.to_dict())[:8]
+        if self == PromptFormat():
+            return "default"
+        if self == PromptFormat(verbatim=True):
+            return "verbatim"
+        return "fmt-" + stable_hash(self.to_dict())[:8]
 
     def to_dict(self) -> dict[str, object]:
+        """The fields as JSON values. `verbatim` appears only when set, so the ids (hashes
+        of this) of formats from before it existed are unchanged."""
         data = asdict(self)
         data["option_enumerator"] = self.option_enumerator.value
         data["casing"] = self.casing.value
+        if not self.verbatim:
+            del data["verbatim"]
         return data
+
+    @property
+    def style(self) -> OptionStyle:
+        return OptionStyle.LISTED if self.show_choices else OptionStyle.CLOZE
+
+    def with_style(self, style: OptionStyle) -> "PromptFormat":
+        """This format with the options listed or not, everything else unchanged."""
+        return replace(self, show_choices=style is OptionStyle.LISTED)
 
     def _label(self, name: str) -> str:
         return self.casing.apply(name)
@@ -96,6 +130,8 @@ class PromptFormat:
     def render(self, question: str, choices: Sequence[str] | None = None, answer: str | None = None) -> str:
         """One block: question, options when shown, and the answer label (plus the answer
         text for a few-shot example). A query block ends right after the answer label."""
+        if self.verbatim:
+            return question if answer is None else question + self.answer_lead + answer
         parts = [self._label(self.question_label) + self.label_separator + question]
         if choices is not None and self.show_choices:
             options = self.option_separator.join(

@@ -8,7 +8,13 @@ seed (seed + 10_000) and any that repeats a test question is dropped, so a shot 
 test item.
 
     make_builtin("arith-mc", n=50, seed=1)      # one Task
+    make_builtin("arith-mc", style=OptionStyle.LISTED)   # options listed in the prompt
     make_group("quick")                          # the demo mix, small n per suite
+
+Multiple-choice suites ask in the default `PromptFormat`'s style (see docs/task-files.md,
+"Cloze or listed"); `style` picks the other. The prompt is part of what a version names:
+a multiple-choice suite in the cloze style has version "<items version>-cloze", in the
+listed style (the only one before cloze existed) the items version alone.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Callable, Sequence
 
+from assay.core.format import OptionStyle, PromptFormat
 from assay.core.requests import GenerationParams
 from assay.core.sample import Sample
 from assay.core.score import Scorer
@@ -39,7 +46,7 @@ class BuiltinSuite:
     kind: TaskKind
     description: str
     default_n: int
-    build: Callable[[int, int], Task]
+    build: Callable[[int, int, OptionStyle | None], Task]
 
 
 # Scorers are imported when a task is built, not when this module is imported, so listing
@@ -92,9 +99,12 @@ class _Recipe:
             return instructions.generate(n, seed)
         return self.module.generate(n, seed, multiple_choice=self.multiple_choice)
 
-    def build(self, n: int, seed: int) -> Task:
+    def build(self, n: int, seed: int, style: OptionStyle | None = None) -> Task:
         if not isinstance(n, int) or n < 1:
             raise ConfigError(f"built-in suite '{self.name}' needs n >= 1, got {n!r}", field="n")
+        if style is not None and not self.multiple_choice:
+            raise ConfigError(f"built-in suite '{self.name}' generates its answers; 'style' is for multiple-choice suites",
+                              field=f"{self.name}:style")
         load = _memo(lambda: self.generate(n, seed))
 
         def fewshot_pool() -> tuple[Sample, ...]:
@@ -103,10 +113,17 @@ class _Recipe:
             return tuple(replace(s, id="shot-" + s.id) for s in pool if s.input not in asked)
 
         kind = TaskKind.MULTIPLE_CHOICE if self.multiple_choice else TaskKind.GENERATE
+        fmt = PromptFormat() if style is None else PromptFormat().with_style(style)
+        version = self.module.VERSION
+        source: dict[str, object] = {"builtin": self.name, "n": n, "seed": seed, "version": version}
+        if self.multiple_choice:
+            version += "-cloze" if fmt.style is OptionStyle.CLOZE else ""
+            source["style"] = fmt.style.value
         return Task(
             name=self.name,
-            version=self.module.VERSION,
+            version=version,
             kind=kind,
+            format=fmt,
             load=load,
             scorers=self.scorers(),
             fewshot=FewShot(k=self.shots),
@@ -115,7 +132,7 @@ class _Recipe:
             instruction=self.instruction,
             family=self.module.FAMILY,
             description=self.description,
-            source={"builtin": self.name, "n": n, "seed": seed, "version": self.module.VERSION},
+            source=source,
         )
 
 
@@ -181,17 +198,20 @@ def builtin_suites() -> dict[str, BuiltinSuite]:
     return dict(_SUITES)
 
 
-def make_builtin(name: str, n: int | None = None, seed: int = 0) -> Task:
-    """The built-in task `name` with `n` items (its default_n when None) from `seed`."""
+def make_builtin(name: str, n: int | None = None, seed: int = 0, style: OptionStyle | None = None) -> Task:
+    """The built-in task `name` with `n` items (its default_n when None) from `seed`;
+    `style` (multiple-choice suites only) overrides the default format's option style."""
     if name not in _SUITES:
         raise UnknownNameError("built-in suite", name, list(_SUITES))
     suite = _SUITES[name]
-    return suite.build(suite.default_n if n is None else n, seed)
+    return suite.build(suite.default_n if n is None else n, seed, style)
 
 
-def make_group(group: str, n: int | None = None, seed: int = 0) -> list[Task]:
-    """The tasks of a suite group, each with `n` items (the group's default n when None)."""
+def make_group(group: str, n: int | None = None, seed: int = 0, style: OptionStyle | None = None) -> list[Task]:
+    """The tasks of a suite group, each with `n` items (the group's default n when None);
+    `style` applies to the group's multiple-choice suites."""
     if group not in SUITE_GROUPS:
         raise UnknownNameError("suite group", group, list(SUITE_GROUPS))
     size = n if n is not None else GROUP_DEFAULT_N.get(group)
-    return [make_builtin(name, size, seed) for name in SUITE_GROUPS[group]]
+    return [make_builtin(name, size, seed, style if _SUITES[name].kind is TaskKind.MULTIPLE_CHOICE else None)
+            for name in SUITE_GROUPS[group]]

@@ -1,35 +1,63 @@
 """Task names on the command line to `Task`s: a built-in suite or group, a YAML task file,
 or a bare JSONL of multiple-choice rows.
 
-Built-in suites take options after a colon: `arith-mc:n=50,seed=3`.
+Built-in suites and groups take options after a colon: `arith-mc:n=50,seed=3`, and
+`style=cloze|listed` for how multiple-choice options are shown (`quick:style=listed`).
+A group without `n` uses its own default (`quick`: 25 items per suite).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from assay.core.format import OptionStyle
 from assay.core.task import Task
 from assay.errors import ConfigError, UnknownNameError
 
+_OPTIONS_HINT = "built-in suites take n=INT, seed=INT and style=cloze|listed, e.g. arith-mc:n=50,seed=1,style=listed"
 
-def _parse_options(name: str, text: str) -> dict[str, int]:
-    options: dict[str, int] = {}
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """What may follow a built-in suite's name: `n` items, `seed`, option `style`."""
+
+    n: int | None = None
+    seed: int | None = None
+    style: OptionStyle | None = None
+
+
+def _integer(name: str, key: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"'{value}' is not an integer", field=f"{name}:{key}", hint=_OPTIONS_HINT) from None
+
+
+def _parse_options(name: str, text: str) -> SuiteOptions:
+    n = seed = None
+    style = None
     for part in filter(None, text.split(",")):
         key, sep, value = part.partition("=")
-        if not sep or key not in ("n", "seed"):
-            raise ConfigError(f"bad option '{part}' for task '{name}'", field=key or part,
-                              hint="built-in suites take n=INT and seed=INT, e.g. arith-mc:n=50,seed=1")
-        try:
-            options[key] = int(value)
-        except ValueError:
-            raise ConfigError(f"'{value}' is not an integer", field=f"{name}:{key}") from None
-    return options
+        if sep and key == "n":
+            n = _integer(name, key, value)
+        elif sep and key == "seed":
+            seed = _integer(name, key, value)
+        elif sep and key == "style":
+            try:
+                style = OptionStyle(value)
+            except ValueError:
+                raise ConfigError(f"unknown style '{value}' for task '{name}'", field=f"{name}:style",
+                                  hint="style is cloze (options not shown) or listed (options listed)") from None
+        else:
+            raise ConfigError(f"bad option '{part}' for task '{name}'", field=key or part, hint=_OPTIONS_HINT)
+    return SuiteOptions(n, seed, style)
 
 
 def resolve_task(name: str, seed: int = 0) -> list[Task]:
     """One command-line task argument to one or more tasks (a group expands)."""
-    from assay.tasks.builtin import SUITE_GROUPS, builtin_suites, make_builtin
+    from assay.tasks.builtin import SUITE_GROUPS, builtin_suites, make_builtin, make_group
 
     path = Path(name)
     if path.suffix in (".yaml", ".yml"):
@@ -47,12 +75,12 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
 
     base, _, opts = name.partition(":")
     options = _parse_options(base, opts)
-    suites = builtin_suites()
+    chosen_seed = seed if options.seed is None else options.seed
     if base in SUITE_GROUPS:
-        return [make_builtin(s, n=options.get("n"), seed=options.get("seed", seed)) for s in SUITE_GROUPS[base]]
-    if base in suites:
-        return [make_builtin(base, n=options.get("n"), seed=options.get("seed", seed))]
-    raise UnknownNameError("task", name, list(suites) + list(SUITE_GROUPS) + ["PATH.yaml", "PATH.jsonl"])
+        return make_group(base, n=options.n, seed=chosen_seed, style=options.style)
+    if base in builtin_suites():
+        return [make_builtin(base, n=options.n, seed=chosen_seed, style=options.style)]
+    raise UnknownNameError("task", name, list(builtin_suites()) + list(SUITE_GROUPS) + ["PATH.yaml", "PATH.jsonl"])
 
 
 def resolve_tasks(names: Sequence[str], seed: int = 0) -> list[Task]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from assay.core.format import Casing, OptionEnumerator, PromptFormat
 from assay.core.task import TaskKind
 from assay.errors import TaskSpecError
 
@@ -113,6 +114,35 @@ class GenerationSpec(_Spec):
     seed: Optional[int] = None
 
 
+class FormatSpec(_Spec):
+    """Overrides of the prompt format (`assay.core.format.PromptFormat`), one key per field;
+    a key left out keeps the default. `show_choices: true` lists the options (the listed
+    style), `false` leaves them out (cloze)."""
+
+    question_label: Optional[str] = None
+    choices_label: Optional[str] = None
+    answer_label: Optional[str] = None
+    label_separator: Optional[str] = None
+    field_separator: Optional[str] = None
+    option_separator: Optional[str] = None
+    option_enumerator: Optional[OptionEnumerator] = None
+    casing: Optional[Casing] = None
+    shot_separator: Optional[str] = None
+    show_choices: Optional[bool] = None
+    verbatim: Optional[bool] = None
+
+    def given(self) -> dict[str, Any]:
+        """The keys the file sets (to something other than null), with their values."""
+        return {name: getattr(self, name) for name in self.model_fields_set if getattr(self, name) is not None}
+
+    def apply(self, base: PromptFormat) -> PromptFormat:
+        return replace(base, **self.given())
+
+
+VERBATIM_KEYS = frozenset({"verbatim", "shot_separator"})
+"""The format keys that still mean something when the input is the prompt verbatim."""
+
+
 class TaskSpec(_Spec):
     """One YAML task file."""
 
@@ -129,6 +159,7 @@ class TaskSpec(_Spec):
     generation: Optional[GenerationSpec] = None
     instruction: str = ""
     chat: bool = True
+    format: FormatSpec = FormatSpec()
 
     @field_validator("version", mode="before")
     @classmethod
@@ -374,11 +405,34 @@ def _cross_check(loaded: LoadedSpec) -> None:
         raise loaded.error("'target_is' is for kind multiple_choice; a generate task's target is text", ("target_is",))
     if mc and spec.generation is not None:
         raise loaded.error("'generation' settings apply only to kind generate", ("generation",))
+    _check_format(loaded)
     if spec.fewshot.split is not None and spec.dataset.hf is None:
         raise loaded.error(
             "'fewshot.split' needs a Hub dataset ('dataset.hf')", ("fewshot", "split"),
             hint="for a local few-shot pool use 'fewshot.path'",
         )
+
+
+def _check_format(loaded: LoadedSpec) -> None:
+    """`format` keys that could not change the prompt are errors, not silent no-ops."""
+    spec, given = loaded.spec, loaded.spec.format.given()
+    if given and spec.kind is TaskKind.GENERATE and spec.chat:
+        raise loaded.error(
+            "'format' lays out a text prompt, but this generate task sends its input as a chat message",
+            ("format",), hint="set 'chat: false' to send the formatted text, or drop 'format'",
+        )
+    if spec.template is not None and given.get("verbatim") is False:
+        raise loaded.error("a template is the prompt as written; 'verbatim: false' cannot apply to it",
+                           ("format", "verbatim"), hint="drop 'verbatim', or use 'fields.input' instead of 'template'")
+    if spec.template is not None or given.get("verbatim"):
+        stray = sorted(set(given) - VERBATIM_KEYS, key=lambda k: loaded.lines.line_of(("format", k)) or 0)
+        if stray:
+            why = "the template is the prompt" if spec.template is not None else "'verbatim: true' uses the input as the prompt"
+            raise loaded.error(
+                f"format key '{stray[0]}' has no effect: {why}, with no labels or listed options added",
+                ("format", stray[0]), hint="write labels and options into the template itself; only "
+                "'shot_separator' applies (between few-shot examples)",
+            )
 
 
 def read_task_spec(path: str | Path) -> LoadedSpec:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -20,6 +20,7 @@ import jinja2
 import jinja2.meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from assay.core.format import PromptFormat
 from assay.core.requests import GenerationParams
 from assay.core.sample import Sample, Target
 from assay.core.score import Scorer
@@ -324,6 +325,13 @@ def _hub_samples(loaded: LoadedSpec, reader: _RowReader, split: str, where: KeyP
     return LoadOnce(fetch)
 
 
+def prompt_format(spec: TaskSpec) -> PromptFormat:
+    """The task's prompt format: the default, with the file's `format` keys applied; a
+    template makes it verbatim (the rendered template is the prompt, wrapped in nothing)."""
+    fmt = spec.format.apply(PromptFormat())
+    return replace(fmt, verbatim=True) if spec.template is not None else fmt
+
+
 def load_task_file(path: str | Path) -> Task:
     """Read, validate and build the task described by the YAML file at `path`."""
     loaded = read_task_spec(path)
@@ -361,6 +369,7 @@ def load_task_file(path: str | Path) -> Task:
         name=spec.name,
         version=spec.version,
         kind=spec.kind,
+        format=prompt_format(spec),
         load=load,
         scorers=scorers,
         fewshot=FewShot(k=spec.fewshot.k, seed=spec.fewshot.seed),

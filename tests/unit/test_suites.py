@@ -17,12 +17,14 @@ from collections import Counter
 
 import pytest
 
+from assay.core.format import OptionStyle, PromptFormat
 from assay.core.hashing import stable_hash
 from assay.core.responses import Completion
 from assay.core.task import TaskKind
 from assay.errors import ConfigError, UnknownNameError
 from assay.scoring.instructions import CHECKS, InstructionFollowing
 from assay.tasks import builtin
+from assay.tasks.resolve import resolve_tasks
 from assay.tasks.suites import arithmetic, fiction, instructions, logic, word_problems
 
 MC_FAMILIES = {"arithmetic": arithmetic, "word_problems": word_problems, "logic": logic, "fiction": fiction}
@@ -503,8 +505,14 @@ def test_make_builtin_builds_each_task(name):
     assert task.name == name and task.kind is suite.kind and task.family == suite.family
     module = {"arithmetic": arithmetic, "word_problems": word_problems, "logic": logic, "fiction": fiction,
               "instructions": instructions}[suite.family]
-    assert task.version == module.VERSION
-    assert task.source == {"builtin": name, "n": 10, "seed": 3, "version": module.VERSION}
+    source = {"builtin": name, "n": 10, "seed": 3, "version": module.VERSION}
+    if task.kind is TaskKind.MULTIPLE_CHOICE:
+        assert task.format == PromptFormat()  # the default style, whichever it is
+        source["style"] = task.format.style.value
+        assert task.version == module.VERSION + ("-cloze" if task.format.style is OptionStyle.CLOZE else "")
+    else:
+        assert task.version == module.VERSION
+    assert task.source == source
     assert task.scorers and task.metric_names
     assert task.fewshot.k <= 2
     pool = task.fewshot_pool()
@@ -523,6 +531,44 @@ def test_make_group_uses_small_default_n():
     assert [t.name for t in tasks] == list(builtin.SUITE_GROUPS["quick"])
     assert all(len(t.load()) == builtin.GROUP_DEFAULT_N["quick"] for t in tasks)
     assert len(builtin.make_builtin("arith-mc").load()) == builtin.builtin_suites()["arith-mc"].default_n
+
+
+@needs_scorers
+def test_quick_on_the_command_line_runs_25_per_suite():
+    """`assay run MODEL quick` resolves through the group default (it once ran each suite's 100)."""
+    assert builtin.GROUP_DEFAULT_N["quick"] == 25
+    tasks = resolve_tasks(["quick"])
+    assert [t.name for t in tasks] == list(builtin.SUITE_GROUPS["quick"])
+    assert [len(t.load()) for t in tasks] == [25] * len(tasks)
+    assert [len(t.load()) for t in resolve_tasks(["quick:n=7,seed=2"])] == [7] * len(tasks)
+    assert len(resolve_tasks(["arith-mc"])[0].load()) == builtin.builtin_suites()["arith-mc"].default_n
+
+
+@needs_scorers
+@pytest.mark.parametrize("style", list(OptionStyle))
+def test_style_option_picks_cloze_or_listed(style):
+    (task,) = resolve_tasks([f"arith-mc:n=3,style={style.value}"])
+    assert task.format == PromptFormat().with_style(style) and task.source["style"] == style.value
+    sample = task.load()[0]
+    prompt = task.format.render_prompt(sample.input, sample.choices)
+    assert ("Choices:" in prompt) is (style is OptionStyle.LISTED)
+    assert prompt.endswith("Answer:")
+    # listed prompts are the ones version "1" always had; cloze ones are new, so named apart
+    assert task.version == ("1" if style is OptionStyle.LISTED else "1-cloze")
+    group = resolve_tasks([f"quick:n=2,style={style.value}"])
+    assert {t.format.style for t in group if t.kind is TaskKind.MULTIPLE_CHOICE} == {style}
+    assert all(t.format == PromptFormat() for t in group if t.kind is TaskKind.GENERATE)
+
+
+def test_style_option_errors():
+    with pytest.raises(ConfigError, match="multiple-choice suites"):
+        resolve_tasks(["arith-gen:style=listed"])
+    with pytest.raises(ConfigError, match="unknown style 'lists'") as err:
+        resolve_tasks(["arith-mc:style=lists"])
+    assert "cloze" in (err.value.hint or "")
+    with pytest.raises(ConfigError, match="bad option 'shots=2'") as err:
+        resolve_tasks(["arith-mc:shots=2"])
+    assert "style=cloze|listed" in (err.value.hint or "")
 
 
 @pytest.mark.parametrize("size", [3, 4, 5, 6])

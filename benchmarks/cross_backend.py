@@ -8,7 +8,7 @@ items whose argmax (the predicted option) agrees, and each backend's accuracy.
 The `openai` leg uses the server's echo log-probs, which llama-cpp-python computes by sorting
 the vocabulary in Python for every prompt token (about 0.1 s per token for SmolLM2, 0.5 s
 for Gemma), so it runs on its own `--api-n` items. For SmolLM2 it is refused by design: that
-server's echo log-probs are shifted (see `assay/models/echo_logprobs.py`).
+server's echo log-probs are shifted (see `assay/models/openai/echo_logprobs.py`).
 
     .venv/bin/python benchmarks/cross_backend.py                               # both models, arith-mc + logic-mc
     .venv/bin/python benchmarks/cross_backend.py --models gemma3-270m --n 100 --api-n 8

@@ -1,9 +1,27 @@
 """Model adapters and the registry that turns a spec ("smollm2", "hf:...", "gguf:...") into a Model."""
 
-from assay.models.base import Capabilities, Model, ModelInfo, ModelOptions
-from assay.models.registry import adapters, aliases, load_model, register_adapter, register_alias, resolve_spec
+from assay.models.base import (
+    AsyncModel,
+    BatchModel,
+    Capabilities,
+    Model,
+    ModelInfo,
+    ModelOptions,
+    check_capabilities,
+    is_async_model,
+)
+from assay.models.registry import (
+    adapter_settings,
+    adapters,
+    aliases,
+    load_model,
+    register_adapter,
+    register_alias,
+    resolve_spec,
+)
 
 __all__ = [
-    "Capabilities", "Model", "ModelInfo", "ModelOptions", "adapters", "aliases",
-    "load_model", "register_adapter", "register_alias", "resolve_spec",
+    "AsyncModel", "BatchModel", "Capabilities", "Model", "ModelInfo", "ModelOptions", "adapter_settings",
+    "adapters", "aliases", "check_capabilities", "is_async_model", "load_model", "register_adapter",
+    "register_alias", "resolve_spec",
 ]

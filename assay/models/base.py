@@ -1,17 +1,27 @@
-"""The `Model` protocol every adapter implements, and what a model says about itself.
+"""The two model protocols (`AsyncModel`, `BatchModel`), and what a model says about itself.
 
-Adapters own their batching (and, for APIs, their concurrency and retries). The engine
-hands them lists of requests and gets one response per request back, in order.
+- `AsyncModel`: an API adapter (openai). `loglikelihood` / `generate` are coroutines that
+  may be awaited from any event loop, concurrently, up to `max_concurrency` requests in
+  flight; the adapter owns its retries.
+- `BatchModel`: a local adapter (hf, llamacpp, vllm). Synchronous methods over lists, so
+  the adapter can sort and batch; the engine calls them on a worker thread (a micro-batcher
+  gathers queued requests into one list).
+
+Both hand back one response per request, in order. A failed request is data
+(`Completion.error`); a *permanent* failure (see `assay.errors.PermanentModelError`) is raised.
+`Model` is either kind; `is_async_model` tells them apart.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, Union, runtime_checkable
 
 from assay.core.hashing import stable_hash
 from assay.core.requests import Generate, Loglikelihood
 from assay.core.responses import Completion, LoglikelihoodResult
+from assay.errors import PermanentModelError
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,40 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class Capabilities:
+    """What the model can do, truthfully: the engine refuses a run that needs more
+    (`check_capabilities`) before sending a request. `reason` says, in words, why a
+    capability is missing (e.g. a server whose echo log-probs are shifted)."""
+
     loglikelihood: bool = True
     generate: bool = True
     chat: bool = False
+    reason: str | None = None
+
+
+def check_capabilities(capabilities: Capabilities, needs_loglikelihood: bool, needs_generate: bool,
+                       model_name: str) -> None:
+    """Raise `PermanentModelError` (reason "unsupported") when a run needs a request kind
+    the model cannot serve; call it before the first request."""
+    missing = [kind for kind, needed, able in (
+        ("log-likelihood scoring", needs_loglikelihood, capabilities.loglikelihood),
+        ("text generation", needs_generate, capabilities.generate),
+    ) if needed and not able]
+    if not missing:
+        return
+    because = f": {capabilities.reason}" if capabilities.reason else ""
+    hint = ("use a task that generates (or a backend that scores, e.g. an in-process adapter)"
+            if "log-likelihood scoring" in missing else "use a log-likelihood task or another backend")
+    raise PermanentModelError(f"the model '{model_name}' cannot do {' or '.join(missing)}, which this run needs{because}",
+                              reason="unsupported", hint=hint)
+
+
+def context_length_error(model_name: str, n_tokens: int, window: int, what: str,
+                         hint: str = "shorten the prompts (e.g. fewer few-shot examples) or use a model with "
+                                     "a longer context") -> PermanentModelError:
+    """The error for a request of `n_tokens` that does not fit a `window`-token context:
+    permanent, because every later request of the same shape would fail alike."""
+    return PermanentModelError(f"{what} of {n_tokens} tokens does not fit the {window}-token context of "
+                               f"'{model_name}'", reason="context_length", hint=hint)
 
 
 @dataclass(frozen=True)
@@ -59,7 +100,9 @@ ProgressCallback = Callable[[str], None]
 
 
 @runtime_checkable
-class Model(Protocol):
+class BatchModel(Protocol):
+    """A synchronous, batching model (hf, llamacpp, vllm): not thread-safe, one call at a time."""
+
     info: ModelInfo
     capabilities: Capabilities
 
@@ -68,3 +111,28 @@ class Model(Protocol):
     def generate(self, requests: Sequence[Generate]) -> list[Completion]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncModel(Protocol):
+    """An asynchronous model (API adapters): awaitable from any event loop, safe to call
+    concurrently; it keeps at most `max_concurrency` requests in flight itself."""
+
+    info: ModelInfo
+    capabilities: Capabilities
+    max_concurrency: int
+
+    async def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]: ...
+
+    async def generate(self, requests: Sequence[Generate]) -> list[Completion]: ...
+
+    def close(self) -> None: ...
+
+
+Model = Union[AsyncModel, BatchModel]
+"""Any model adapter; `is_async_model` says which protocol it follows."""
+
+
+def is_async_model(model: Any) -> bool:
+    """Whether `model`'s request methods are coroutines (an `AsyncModel`), not batch calls."""
+    return inspect.iscoroutinefunction(getattr(model, "generate", None))

@@ -1,8 +1,9 @@
 """The `llamacpp:` adapter: a GGUF run in-process by llama-cpp-python (extra `llamacpp`).
 
 Spec: `llamacpp:/path/model.gguf`, or `llamacpp:ALIAS` for a bundled model
-(`llamacpp:smollm2`). Settings from `ModelOptions.extra`: `n_ctx` (2048), `n_threads`
-(all cores), `n_batch` (512).
+(`llamacpp:smollm2`). Settings (`LlamaCppSettings`, `--model-arg`): `n_ctx` (2048),
+`n_threads` (all cores), `n_batch` (512). A request longer than `n_ctx` raises
+`PermanentModelError` (reason "context_length").
 
 Log-likelihood is read from the model's own logits, not from the echo path of
 `create_completion` (slow: it sorts the whole vocabulary per token, and for BOS-less
@@ -11,7 +12,7 @@ the KV cache and a following request that shares them decodes only what differs,
 options of one item cost one context pass; logits are requested only at the positions a
 score reads, so llama.cpp applies the output head there alone.
 
-Token boundaries follow the hf adapter (`hf_tokens.TokenSetup`), so the same GGUF scores
+Token boundaries follow the hf adapter (`hf.tokens.TokenSetup`), so the same GGUF scores
 the same tokens on both backends.
 """
 
@@ -24,14 +25,28 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from pydantic import Field
 
 from assay.core.requests import Generate, GenerationParams, Loglikelihood
 from assay.core.responses import Completion, LoglikelihoodResult, Usage
 from assay.errors import ConfigError, MissingDependencyError, ModelError
-from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
-from assay.models.gguf_cache import file_sha256
-from assay.models.hf_tokens import TokenSetup
+from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback, context_length_error
+from assay.models.files import file_sha256
+from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import aliases, register_adapter
+from assay.models.settings import AdapterSettings, parse_settings
+
+
+class LlamaCppSettings(AdapterSettings):
+    """Settings of `llamacpp:` specs."""
+
+    n_ctx: int = Field(2048, ge=16, description="context window in tokens (prompt and answer together)")
+    n_batch: int = Field(512, ge=1, description="tokens per decode call")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads (default: all cores)")
+
+
+_CONTEXT_HINT = ("shorten the prompts (e.g. fewer few-shot examples) or raise the window with "
+                 "--model-arg n_ctx=4096 (up to the model's trained context)")
 
 
 class _Encoded:
@@ -82,6 +97,10 @@ class LlamaCppModel:
         from llama_cpp._internals import LlamaBatch
 
         encoded = [self.tokens.encode_pair(r.context, r.continuation) for r in requests]
+        for head, cont in encoded:
+            if len(head) + len(cont) > self.n_ctx:
+                raise context_length_error(self.info.name, len(head) + len(cont), self.n_ctx,
+                                           "a log-likelihood request (context and continuation)", _CONTEXT_HINT)
         order = sorted(range(len(requests)), key=lambda i: encoded[i][0] + encoded[i][1])
         batch = LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1)
         ctx = self.llm._ctx
@@ -110,8 +129,6 @@ class LlamaCppModel:
     def _score(self, batch: Any, ctx: Any, head: list[int], cont: list[int], cached: list[int]) -> tuple[float, bool, list[int]]:
         """(log-prob, greedy, the tokens now in the KV cache) for one request."""
         full = head + cont
-        if len(full) > self.n_ctx:
-            raise ValueError(f"{len(full)} tokens exceed the context window n_ctx={self.n_ctx}")
         if not cont:
             return 0.0, True, cached
         first_read = len(head) - 1  # the logits at this position predict cont[0]
@@ -172,6 +189,9 @@ class LlamaCppModel:
                 tokens_in += int(usage.get("prompt_tokens") or 0)
                 tokens_out += int(usage.get("completion_tokens") or 0)
         except (RuntimeError, ValueError) as exc:
+            if "exceed context window" in str(exc):  # llama-cpp-python: "Requested tokens (N) exceed context window of M"
+                raise context_length_error(self.info.name, _requested_tokens(str(exc)), self.n_ctx, "a prompt",
+                                           _CONTEXT_HINT) from None
             return Completion(texts=(), error=f"{type(exc).__name__}: {exc}")
         return Completion(tuple(texts), finish, Usage(tokens_in, tokens_out, time.perf_counter() - began))
 
@@ -190,6 +210,11 @@ class LlamaCppModel:
             close()
 
 
+def _requested_tokens(message: str) -> int:
+    digits = message.split("(", 1)[-1].split(")", 1)[0]
+    return int(digits) if digits.isdigit() else -1
+
+
 def resolve_gguf(rest: str, progress: ProgressCallback) -> Path:
     """`rest` as a GGUF path; a bundled alias (smollm2, gemma3-270m) is resolved to its file."""
     known = aliases()
@@ -204,19 +229,20 @@ def resolve_gguf(rest: str, progress: ProgressCallback) -> Path:
     return path
 
 
-@register_adapter("llamacpp", "a GGUF in-process with llama-cpp-python: llamacpp:/path/model.gguf or llamacpp:ALIAS")
+@register_adapter("llamacpp", "a GGUF in-process with llama-cpp-python: llamacpp:/path/model.gguf or llamacpp:ALIAS",
+                  settings=LlamaCppSettings)
 def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> LlamaCppModel:
+    settings = parse_settings(LlamaCppSettings, options.extra, "llamacpp")
     if importlib.util.find_spec("llama_cpp") is None:
         raise MissingDependencyError("llama-cpp-python", "the llamacpp adapter", extra="llamacpp")
     from llama_cpp import Llama
 
     path = resolve_gguf(rest, progress)
-    extra = dict(options.extra)
     began = time.perf_counter()
     try:
         llm = Llama(
-            model_path=str(path), n_ctx=int(extra.get("n_ctx", 2048)), n_batch=int(extra.get("n_batch", 512)),
-            n_threads=int(extra.get("n_threads", os.cpu_count() or 1)), logits_all=False, verbose=False,
+            model_path=str(path), n_ctx=settings.n_ctx, n_batch=settings.n_batch,
+            n_threads=settings.n_threads or os.cpu_count() or 1, logits_all=False, verbose=False,
         )
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp could not load {path}: {exc}") from None

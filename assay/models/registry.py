@@ -2,12 +2,15 @@
 
 A spec is `ALIAS` or `PREFIX:REST` (e.g. `hf:HuggingFaceTB/SmolLM2-135M`, `gguf:/path/m.gguf`).
 Adding an adapter means registering it in its own module; nothing here branches on names.
+An adapter registers its settings model too (`adapter_settings`), so the CLI can list them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+
+from pydantic import BaseModel
 
 from assay.errors import UnknownNameError
 from assay.models.base import Model, ModelOptions, ProgressCallback
@@ -25,12 +28,19 @@ class Alias:
 
 
 _ADAPTERS: dict[str, tuple[AdapterFactory, str]] = {}
+_SETTINGS: dict[str, type[BaseModel]] = {}
 _ALIASES: dict[str, Alias] = {}
 
 
-def register_adapter(prefix: str, description: str) -> Callable[[AdapterFactory], AdapterFactory]:
+def register_adapter(prefix: str, description: str,
+                     settings: type[BaseModel] | None = None) -> Callable[[AdapterFactory], AdapterFactory]:
+    """Register `factory` for specs `PREFIX:REST`; `settings` is the pydantic model its
+    `ModelOptions.extra` is parsed into (see `assay.models.settings`)."""
+
     def decorate(factory: AdapterFactory) -> AdapterFactory:
         _ADAPTERS[prefix] = (factory, description)
+        if settings is not None:
+            _SETTINGS[prefix] = settings
         return factory
 
     return decorate
@@ -43,6 +53,15 @@ def register_alias(alias: Alias) -> None:
 def adapters() -> dict[str, str]:
     _load_builtin_modules()
     return {prefix: desc for prefix, (_, desc) in _ADAPTERS.items()}
+
+
+def adapter_settings(prefix: str) -> type[BaseModel] | None:
+    """The settings model of the adapter `prefix` (its fields are the `--model-arg` keys,
+    with types, defaults and descriptions), or None when it takes no settings."""
+    _load_builtin_modules()
+    if prefix not in _ADAPTERS:
+        raise UnknownNameError("model adapter", prefix, list(_ADAPTERS))
+    return _SETTINGS.get(prefix)
 
 
 def aliases() -> dict[str, Alias]:
@@ -78,7 +97,7 @@ def _load_builtin_modules() -> None:
     # Importing registers: each adapter module decorates its own factory. Heavy vendor
     # libraries (torch, transformers) are imported only inside the factories.
     import assay.models.bundled  # noqa: F401
-    import assay.models.hf  # noqa: F401
+    import assay.models.hf.adapter  # noqa: F401
     import assay.models.llamacpp  # noqa: F401
-    import assay.models.openai_api  # noqa: F401
+    import assay.models.openai.adapter  # noqa: F401
     import assay.models.vllm  # noqa: F401

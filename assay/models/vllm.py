@@ -4,8 +4,9 @@ It cannot run on the CPU-only machines assay is developed and tested on, so it i
 small, imported only when used, and not exercised by the test suite; against a vLLM
 *server*, use the `openai:` adapter (`openai:MODEL@http://host:8000/v1`), which is tested.
 
-Spec: `vllm:HF_ID_OR_PATH`. Settings from `ModelOptions.extra`: `tensor_parallel_size`
-(1), `max_model_len`, `gpu_memory_utilization` (0.9), `dtype` ("auto").
+Spec: `vllm:HF_ID_OR_PATH`. Settings (`VLLMSettings`, `--model-arg`): `tensor_parallel_size`
+(1), `max_model_len`, `gpu_memory_utilization` (0.9), `dtype` ("auto"). A request longer
+than the model's length raises `PermanentModelError` (reason "context_length").
 
 Log-likelihood uses vLLM's prompt log-probs (`prompt_logprobs=0` returns each prompt
 token's own log-prob); generation maps `GenerationParams` onto `SamplingParams`.
@@ -17,19 +18,39 @@ import importlib.util
 import time
 from typing import Any, Sequence
 
+from pydantic import Field
+
 from assay.core.requests import Generate, Loglikelihood
 from assay.core.responses import Completion, LoglikelihoodResult, Usage
 from assay.errors import MissingDependencyError
-from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
-from assay.models.hf_tokens import TokenSetup
+from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback, context_length_error
+from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import register_adapter
+from assay.models.settings import AdapterSettings, parse_settings
+
+
+class VLLMSettings(AdapterSettings):
+    """Settings of `vllm:` specs (passed to `vllm.LLM`)."""
+
+    tensor_parallel_size: int = Field(1, ge=1, description="GPUs to split the model over")
+    max_model_len: int | None = Field(None, ge=1, description="context length (default: the model's)")
+    gpu_memory_utilization: float = Field(0.9, gt=0, le=1, description="share of GPU memory vLLM may take")
+    dtype: str = Field("auto", description="weight dtype: auto, float16, bfloat16, float32")
+
+
+def _max_model_len(llm: Any) -> int | None:
+    try:
+        return int(llm.llm_engine.model_config.max_model_len)
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 class VLLMModel:
     """A model in vLLM's offline `LLM` engine."""
 
-    def __init__(self, llm: Any, name: str) -> None:
+    def __init__(self, llm: Any, name: str, max_model_len: int | None = None) -> None:
         self.llm = llm
+        self.max_model_len = max_model_len or _max_model_len(llm)
         self.tokenizer = llm.get_tokenizer()
         self.tokens = TokenSetup.probe(self.tokenizer)
         self.info = ModelInfo(name=f"vllm:{name}", adapter="vllm", identity={"model": name},
@@ -42,6 +63,10 @@ class VLLMModel:
         from vllm import SamplingParams
 
         pairs = [self.tokens.encode_pair(r.context, r.continuation) for r in requests]
+        for head, cont in pairs:
+            if self.max_model_len is not None and len(head) + len(cont) > self.max_model_len:
+                raise context_length_error(self.info.name, len(head) + len(cont), self.max_model_len,
+                                           "a log-likelihood request (context and continuation)")
         prompts = [{"prompt_token_ids": head + cont} for head, cont in pairs]
         outputs = self.llm.generate(prompts, SamplingParams(max_tokens=1, prompt_logprobs=1), use_tqdm=False)
         results = []
@@ -65,10 +90,16 @@ class VLLMModel:
             sampling = SamplingParams(n=p.n, max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p,
                                       stop=list(p.stop) or None, seed=p.seed)
             began = time.perf_counter()
-            if r.messages is not None:
-                out = self.llm.chat([m.to_dict() for m in r.messages], sampling, use_tqdm=False)[0]
-            else:
-                out = self.llm.generate([r.prompt], sampling, use_tqdm=False)[0]
+            try:
+                if r.messages is not None:
+                    out = self.llm.chat([m.to_dict() for m in r.messages], sampling, use_tqdm=False)[0]
+                else:
+                    out = self.llm.generate([r.prompt], sampling, use_tqdm=False)[0]
+            except ValueError as exc:
+                # vLLM: "The decoder prompt (length N) is longer than the maximum model length of M."
+                if "maximum model length" in str(exc):
+                    raise context_length_error(self.info.name, -1, self.max_model_len or -1, "a prompt") from None
+                raise
             texts = tuple(o.text for o in out.outputs)
             results.append(Completion(texts, out.outputs[0].finish_reason,
                                       Usage(len(out.prompt_token_ids), sum(len(o.token_ids) for o in out.outputs),
@@ -79,19 +110,13 @@ class VLLMModel:
         return None
 
 
-@register_adapter("vllm", "vLLM's offline engine on a GPU (untested here: no GPU): vllm:HF_ID")
+@register_adapter("vllm", "vLLM's offline engine on a GPU (untested here: no GPU): vllm:HF_ID", settings=VLLMSettings)
 def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> VLLMModel:
+    settings = parse_settings(VLLMSettings, options.extra, "vllm")
     if importlib.util.find_spec("vllm") is None:
         raise MissingDependencyError("vllm", "the vllm adapter (a GPU machine)", extra="vllm")
     from vllm import LLM
 
-    extra = dict(options.extra)
-    kwargs: dict[str, Any] = {
-        "tensor_parallel_size": int(extra.get("tensor_parallel_size", 1)),
-        "gpu_memory_utilization": float(extra.get("gpu_memory_utilization", 0.9)),
-        "dtype": str(extra.get("dtype", "auto")),
-    }
-    if "max_model_len" in extra:
-        kwargs["max_model_len"] = int(extra["max_model_len"])
+    kwargs: dict[str, Any] = settings.model_dump(exclude_none=True)
     progress(f"starting vLLM for {rest}")
-    return VLLMModel(LLM(model=rest, **kwargs), rest)
+    return VLLMModel(LLM(model=rest, **kwargs), rest, settings.max_model_len)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assay.core import ChatMessage, Generate, GenerationParams, Loglikelihood
-from assay.models import Model, ModelOptions, load_model
-from assay.models.hf import HFModel
+from assay.models import BatchModel, ModelOptions, load_model
+from assay.models.hf.adapter import HFModel
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +110,7 @@ def test_greedy_flag(smollm2: HFModel) -> None:
 
 def test_model_info(smollm2: HFModel, gemma: HFModel) -> None:
     for model in (smollm2, gemma):
-        assert isinstance(model, Model)
+        assert isinstance(model, BatchModel)
         assert model.info.adapter == "gguf"
         assert len(model.info.identity["gguf_sha256"]) == 64
         assert model.info.parameters and model.info.parameters > 100_000_000

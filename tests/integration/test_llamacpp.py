@@ -11,6 +11,7 @@ import pytest
 from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams, Loglikelihood
 from assay.engine.prompts import plan_task
+from assay.errors import PermanentModelError
 from assay.tasks.resolve import resolve_tasks
 
 pytestmark = pytest.mark.slow
@@ -77,8 +78,15 @@ def test_generation_greedy_chat_and_n_samples(smollm2_llamacpp) -> None:  # type
     assert first[2].texts == again[1].texts  # seeded: repeatable
 
 
-def test_a_too_long_request_fails_alone(smollm2_llamacpp) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_longer_than_n_ctx_is_a_permanent_error(smollm2_llamacpp) -> None:  # type: ignore[no-untyped-def]
+    """Every later request of the run would overflow alike, so it stops the run (PermanentModelError)
+    before any token is decoded; the model still answers what fits afterwards."""
     too_long = Loglikelihood("word " * 3000, " end")
-    ok, bad = smollm2_llamacpp.loglikelihood([OPTIONS[0], too_long])
+    with pytest.raises(PermanentModelError, match="2048-token context") as caught:
+        smollm2_llamacpp.loglikelihood([OPTIONS[0], too_long])
+    assert caught.value.reason == "context_length" and "n_ctx" in str(caught.value)
+    with pytest.raises(PermanentModelError) as caught:
+        smollm2_llamacpp.generate([Generate(prompt="word " * 3000, params=GenerationParams(max_tokens=4))])
+    assert caught.value.reason == "context_length"
+    [ok] = smollm2_llamacpp.loglikelihood([OPTIONS[0]])
     assert ok.error is None and math.isfinite(ok.logprob)
-    assert bad.error is not None and "n_ctx" in bad.error

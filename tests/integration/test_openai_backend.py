@@ -17,9 +17,10 @@ import pytest
 
 from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams, Loglikelihood
-from assay.errors import ConfigError, ModelError
+from assay.errors import ConfigError, ModelError, PermanentModelError
 from assay.models import ModelOptions, load_model
-from assay.models.echo_logprobs import Alignment
+from assay.models.openai.echo_logprobs import Alignment
+from tests.support.aio import run
 
 pytestmark = pytest.mark.slow
 
@@ -43,9 +44,13 @@ def api(llama_server):  # type: ignore[no-untyped-def]
 def test_shifted_echo_logprobs_are_detected_and_refused_with_a_clear_error(api) -> None:  # type: ignore[no-untyped-def]
     """SmolLM2's tokenizer adds no BOS, so llama-cpp-python's echo log-probs are each
     conditioned on their own token; the start-up probe must see it and refuse."""
-    with pytest.raises(ModelError, match="shifted by one token"):
-        api.loglikelihood(SHORT[:1])
+    with pytest.raises(PermanentModelError, match="shifted by one token") as caught:
+        run(api.loglikelihood(SHORT[:1]))
+    assert caught.value.reason == "unsupported"
     assert api.transport_stats()["echo_alignment"] == Alignment.SHIFTED.value
+    capabilities = api.capabilities
+    assert not capabilities.loglikelihood and capabilities.generate and capabilities.chat
+    assert "shifted by one token" in (capabilities.reason or "")
 
 
 def test_aligned_echo_logprobs_equal_the_same_weights_in_process(gemma_server, gemma_llamacpp) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +58,7 @@ def test_aligned_echo_logprobs_equal_the_same_weights_in_process(gemma_server, g
     must equal the in-process logits of the same GGUF."""
     model = load_model(f"openai:gemma@{gemma_server.base_url}")
     try:
-        over_api = model.loglikelihood(SHORT)
+        over_api = run(model.loglikelihood(SHORT))
         assert model.transport_stats()["echo_alignment"] == Alignment.ALIGNED.value
     finally:
         model.close()
@@ -70,7 +75,7 @@ def test_aligned_echo_logprobs_equal_the_same_weights_in_process(gemma_server, g
 def test_empty_context_is_refused_per_request_not_silently_scored(gemma_server) -> None:  # type: ignore[no-untyped-def]
     model = load_model(f"openai:gemma@{gemma_server.base_url}")
     try:
-        [result] = model.loglikelihood([Loglikelihood("", "Hello")])
+        [result] = run(model.loglikelihood([Loglikelihood("", "Hello")]))
     finally:
         model.close()
     assert math.isnan(result.logprob) and "empty context" in (result.error or "")
@@ -79,7 +84,7 @@ def test_empty_context_is_refused_per_request_not_silently_scored(gemma_server) 
 def test_streamed_generation_records_ttft_and_time_per_token(api) -> None:  # type: ignore[no-untyped-def]
     prompt = Generate(prompt="The capital of France is", params=GenerationParams(max_tokens=8))
     chat = Generate(messages=(ChatMessage("user", "Say hello."),), params=GenerationParams(max_tokens=8))
-    out = api.generate([prompt, chat])
+    out = run(api.generate([prompt, chat]))
     for completion in out:
         assert completion.error is None and completion.text
         assert completion.finish_reason in ("length", "stop")
@@ -91,7 +96,7 @@ def test_streamed_generation_records_ttft_and_time_per_token(api) -> None:  # ty
 
 def test_greedy_generation_matches_in_process_llamacpp(api, smollm2_llamacpp) -> None:  # type: ignore[no-untyped-def]
     request = Generate(prompt="Count: 1, 2, 3,", params=GenerationParams(max_tokens=10))
-    [over_api] = api.generate([request])
+    [over_api] = run(api.generate([request]))
     [local] = smollm2_llamacpp.generate([request])
     assert over_api.text == local.text
 
@@ -99,7 +104,7 @@ def test_greedy_generation_matches_in_process_llamacpp(api, smollm2_llamacpp) ->
 def test_ignored_n_falls_back_to_one_request_per_sample(api) -> None:  # type: ignore[no-untyped-def]
     """llama.cpp's server answers n=4 with one choice; the adapter must still return four."""
     request = Generate(prompt="Once upon a time", params=GenerationParams(max_tokens=6, temperature=1.0, n=4, seed=3))
-    [completion] = api.generate([request])
+    [completion] = run(api.generate([request]))
     assert completion.error is None
     assert len(completion.texts) == 4
     assert len(set(completion.texts)) > 1  # distinct seeds, distinct samples

@@ -1,6 +1,6 @@
 """Shared-prefix scoring equals full recomputation on the real bundled models.
 
-Each context runs once and its options are scored from its key/value cache (hf_prefix);
+Each context runs once and its options are scored from its key/value cache (assay.models.hf.prefix);
 the same requests with `share_prefix=False` recompute `context + option` in full. The two
 must agree within floating-point tolerance for single- and multi-token options, mixed in
 one batch, with contexts of different lengths (so left padding is exercised) and items
@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from assay.core.requests import Loglikelihood
-from assay.models.hf_scoring import score_loglikelihood
+from assay.models.hf.scoring import score_loglikelihood
 
 CONTEXTS = [
     "The capital of France is",

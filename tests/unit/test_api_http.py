@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.aio import run as run_async
 
-from assay.models.api_http import RequestFailed, RetryingClient, RetryPolicy, TransportCounters, parse_retry_after
+from assay.models.openai.transport import RequestFailed, RetryingClient, RetryPolicy, TransportCounters, parse_retry_after
 
 FAST = RetryPolicy(max_retries=3, backoff_s=0.01, max_backoff_s=0.05, timeout_s=0.3, connect_timeout_s=1.0)
 

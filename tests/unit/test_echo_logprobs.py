@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from assay.models.echo_logprobs import Alignment, EchoError, continuation_span, probe_alignment, score_echo
+from assay.models.openai.echo_logprobs import Alignment, EchoError, continuation_span, probe_alignment, score_echo
 
 PROMPT = "The capital of France is"
 PARIS = -0.264419287443161

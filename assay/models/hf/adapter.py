@@ -6,6 +6,10 @@ stay fp32 on the CPU (or `options.device`); torch's thread count is left at its 
 
 torch and transformers are imported only when a model is built, so `import assay.models`
 stays light; without them the factories raise `MissingDependencyError` (extra "hf").
+
+Settings (`--model-arg`): `hf:` takes `revision` (a Hub branch, tag or commit); `gguf:`
+takes none. A request longer than the model's positions raises `PermanentModelError`
+(reason "context_length"): every later request of the run would be cut the same way.
 """
 
 from __future__ import annotations
@@ -14,21 +18,36 @@ import gc
 import hashlib
 import importlib.util
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
+
+from pydantic import Field
 
 from assay.core.hashing import stable_hash
 from assay.core.requests import Generate, Loglikelihood
 from assay.core.responses import Completion, LoglikelihoodResult
 from assay.errors import ConfigError, MissingDependencyError, ModelError
-from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
-from assay.models.gguf_cache import converted_path, ensure_converted, file_sha256, is_converted
-from assay.models.hf_generation import Prompt, generate_all
-from assay.models.hf_scoring import score_loglikelihood
-from assay.models.hf_tokens import TokenSetup
+from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback, context_length_error
+from assay.models.files import file_sha256
+from assay.models.hf.gguf_cache import converted_path, ensure_converted, is_converted
+from assay.models.hf.generation import Prompt, generate_all
+from assay.models.hf.scoring import score_loglikelihood
+from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import register_adapter
+from assay.models.settings import AdapterSettings, parse_settings
 
 _FALLBACK_MAX_LENGTH = 2048
+
+
+class GGUFSettings(AdapterSettings):
+    """`gguf:` takes no settings of its own (`--batch-size` and `--device` are common to all)."""
+
+
+class HFSettings(AdapterSettings):
+    """Settings of `hf:` specs."""
+
+    revision: str | None = Field(None, description="Hub branch, tag or commit to load (Hub ids only)")
 
 
 class HFModel:
@@ -53,27 +72,26 @@ class HFModel:
         return score_loglikelihood(
             self.hf_model, self.tokens, requests,
             batch_size=self.options.batch_size, max_length=self.max_length, device=self.device,
+            model_name=self.info.name,
         )
 
     def generate(self, requests: Sequence[Generate]) -> list[Completion]:
         """One completion per request (greedy ones batched), in input order.
 
-        A prompt longer than the model's window loses tokens from the left, keeping room
-        for `max_tokens`; a request whose `max_tokens` alone fills the window is an error
-        (as data, in `Completion.error`).
+        A prompt that fills the model's window raises `PermanentModelError`; otherwise
+        `max_tokens` is cut to the room the window leaves (as llama.cpp does).
         """
         prompts: list[Prompt] = []
-        errors: dict[int, str] = {}
-        for index, request in enumerate(requests):
-            room = self.max_length - request.params.max_tokens
+        for request in requests:
+            ids = self.prompt_ids(request)
+            room = self.max_length - len(ids)
             if room < 1:
-                errors[index] = (f"max_tokens={request.params.max_tokens} leaves no room for a prompt "
-                                 f"in this model's {self.max_length} positions")
-            else:
-                prompts.append(Prompt(self.prompt_ids(request)[-room:], request.params))
-        done = iter(generate_all(self.hf_model, self.tokens, prompts,
-                                 batch_size=self.options.batch_size, device=self.device))
-        return [Completion((), error=errors[i]) if i in errors else next(done) for i in range(len(requests))]
+                raise context_length_error(self.info.name, len(ids), self.max_length, "a prompt")
+            params = request.params
+            if params.max_tokens > room:
+                params = replace(params, max_tokens=room)
+            prompts.append(Prompt(ids, params))
+        return generate_all(self.hf_model, self.tokens, prompts, batch_size=self.options.batch_size, device=self.device)
 
     def render_prompt(self, request: Generate) -> str:
         """The text the model is given for `request`.
@@ -99,8 +117,10 @@ class HFModel:
         gc.collect()
 
 
-@register_adapter("gguf", "a local GGUF file, de-quantized once to fp32 and run with transformers")
+@register_adapter("gguf", "a local GGUF file, de-quantized once to fp32 and run with transformers",
+                  settings=GGUFSettings)
 def load_gguf(rest: str, options: ModelOptions, progress: ProgressCallback) -> HFModel:
+    parse_settings(GGUFSettings, options.extra, "gguf")
     path = Path(rest).expanduser()
     if not path.is_file():
         raise ConfigError(f"GGUF file not found: {path}", field="model",
@@ -121,8 +141,9 @@ def load_gguf(rest: str, options: ModelOptions, progress: ProgressCallback) -> H
     return HFModel(model, tokenizer, info, options)
 
 
-@register_adapter("hf", "a transformers model: a local directory or a Hugging Face Hub id")
+@register_adapter("hf", "a transformers model: a local directory or a Hugging Face Hub id", settings=HFSettings)
 def load_hf(rest: str, options: ModelOptions, progress: ProgressCallback) -> HFModel:
+    settings = parse_settings(HFSettings, options.extra, "hf")
     local = Path(rest).expanduser()
     if local.is_dir() and not (local / "config.json").is_file():
         raise ConfigError(f"{local} has no config.json, so it is not a transformers model directory",
@@ -138,7 +159,7 @@ def load_hf(rest: str, options: ModelOptions, progress: ProgressCallback) -> HFM
                     "weights": _weights_fingerprint(local)}
         name = local.name
     else:
-        revision = options.extra.get("revision")
+        revision = settings.revision
         try:
             model, tokenizer = _load_dir(rest, options, revision=revision)
         except OSError as exc:

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from assay.core.requests import GenerationParams
 from assay.core.responses import Completion, Usage
-from assay.models.hf_tokens import TokenSetup, left_pad
+from assay.models.hf.tokens import TokenSetup, left_pad
 
 GREEDY_BATCH = 16
 """Automatic batching for greedy requests: rows per `generate` call."""

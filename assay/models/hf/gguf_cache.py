@@ -10,13 +10,12 @@ and later loads read those safetensors in about a second. The directory is writt
 temporary name and renamed into place, so a crash mid-save never leaves a half cache: a
 directory with the final name is complete by construction.
 
-The sha256 of a GGUF (hundreds of MB) is itself cached in a small sidecar keyed by the
-file's resolved path, size and mtime, so it is computed once per file version.
+The GGUF's sha256 (the cache key) comes from `assay.models.files.file_sha256`, which
+computes it once per file version.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assay.core.hashing import stable_hash
 from assay.models.base import ProgressCallback
 from assay.paths import converted_dir
 
@@ -33,26 +31,6 @@ _MARKER = "assay-converted.json"
 
 _SECONDS_PER_MB = 0.25
 """Rough conversion cost on 2 CPU cores (SmolLM2: 93 MB in ~25 s; Gemma: 253 MB in ~60 s)."""
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 hex digest of a file, cached by (resolved path, size, mtime_ns)."""
-    path = path.resolve()
-    stat = path.stat()
-    key = stable_hash({"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
-    sidecar = _hash_dir() / f"{key[:32]}.json"
-    if sidecar.is_file():
-        try:
-            return str(json.loads(sidecar.read_text(encoding="utf-8"))["sha256"])
-        except (ValueError, KeyError, OSError):
-            pass  # a damaged sidecar is recomputed, never trusted
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    sha = digest.hexdigest()
-    _write_atomic(sidecar, json.dumps({"path": str(path), "size": stat.st_size, "sha256": sha}))
-    return sha
 
 
 def converted_path(gguf_sha256: str) -> Path:
@@ -121,15 +99,3 @@ def _versions() -> dict[str, Any]:
     import transformers
 
     return {"transformers": transformers.__version__, "torch": torch.__version__}
-
-
-def _hash_dir() -> Path:
-    path = converted_dir() / "sha256"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.core.responses import LoglikelihoodResult, Usage
-from assay.models.hf_tokens import left_pad
+from assay.models.hf.tokens import left_pad
 
 TOKEN_BUDGET = 1024
 """Automatic batching: at most this many (padded) tokens per batch, contexts plus options.

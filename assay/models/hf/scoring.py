@@ -20,8 +20,9 @@ from typing import Any, Sequence
 
 from assay.core.requests import Loglikelihood
 from assay.core.responses import LoglikelihoodResult, Usage
-from assay.models.hf_prefix import group_by_context, prefix_batches, score_prefix_batch
-from assay.models.hf_tokens import TokenSetup, left_pad
+from assay.models.base import context_length_error
+from assay.models.hf.prefix import group_by_context, prefix_batches, score_prefix_batch
+from assay.models.hf.tokens import TokenSetup, left_pad
 
 TOKEN_BUDGET = 1024
 """Automatic batching: at most this many (padded) input tokens per forward pass. On 2 CPU
@@ -50,16 +51,18 @@ def score_loglikelihood(
     max_length: int,
     device: str = "cpu",
     share_prefix: bool = True,
+    model_name: str = "model",
 ) -> list[LoglikelihoodResult]:
     """One `LoglikelihoodResult` per request, in input order.
 
     With `share_prefix` (the default) requests whose context tokens are identical run that
-    context once and score their continuations from its key/value cache (see hf_prefix);
-    requests that must be truncated, and all requests when it is off, run in full.
+    context once and score their continuations from its key/value cache (see hf.prefix);
+    all requests run in full when it is off.
 
     `batch_size` fixes the rows per forward pass; `None` packs rows up to `TOKEN_BUDGET`
-    padded tokens and `LOGIT_BUDGET_BYTES` of logits. Sequences longer than `max_length`
-    lose tokens from the left of the context.
+    padded tokens and `LOGIT_BUDGET_BYTES` of logits. A request whose context and
+    continuation together exceed `max_length` tokens raises `PermanentModelError` (reason
+    "context_length") before any forward pass: truncating it would score another question.
     """
     results: list[LoglikelihoodResult | None] = [None] * len(requests)
     rows: list[_Row] = []
@@ -69,17 +72,13 @@ def score_loglikelihood(
         if not cont_ids:
             results[index] = LoglikelihoodResult(0.0, True, 0)
             continue
-        if len(cont_ids) > max_length:
-            results[index] = LoglikelihoodResult(
-                0.0, False, len(cont_ids),
-                error=f"continuation has {len(cont_ids)} tokens; the model reads at most {max_length}",
-            )
-            continue
         full = ctx_ids + cont_ids
-        if share_prefix and len(full) - 1 <= max_length:
+        if len(full) > max_length:
+            raise context_length_error(model_name, len(full), max_length, "a log-likelihood request (context and continuation)")
+        if share_prefix:
             shared.append((index, ctx_ids, cont_ids))
             continue
-        rows.append(_Row(index, full[:-1][-max_length:], cont_ids))
+        rows.append(_Row(index, full[:-1], cont_ids))
     rows.sort(key=lambda row: (-len(row.inputs), row.index))
     vocab = int(model.get_output_embeddings().weight.shape[0])
     for group_batch in prefix_batches(group_by_context(shared), batch_size, vocab):

@@ -1,8 +1,8 @@
 """The `openai:` adapter: any OpenAI-compatible server (vLLM, llama.cpp's server, Ollama,
-hosted APIs) as a `Model`.
+hosted APIs) as an `AsyncModel`.
 
-Spec: `openai:MODEL@http://host:port/v1` (without `@URL`, the OpenAI API). Settings come
-from `ModelOptions.extra` (CLI `--model-arg KEY=VALUE`):
+Spec: `openai:MODEL@http://host:port/v1` (without `@URL`, the OpenAI API). Settings are
+`OpenAISettings` (CLI `--model-arg KEY=VALUE`):
 
 - `api_key_env`: the environment variable holding the key (default `OPENAI_API_KEY`, used
   when set). The key goes into the Authorization header only: never into the manifest,
@@ -15,15 +15,22 @@ from `ModelOptions.extra` (CLI `--model-arg KEY=VALUE`):
   value is parsed as JSON when it can be).
 - `identity`: a string that pins what is served (e.g. a checkpoint hash). Without it the
   cache key is the model name and base URL.
+- `chat` (true): the server applies a chat template; `completions` (true): the server has
+  `/completions`. A chat-only API (`completions=false`) cannot score log-likelihoods and
+  refuses raw-prompt generations.
 
 Generation uses `/completions` for raw prompts and `/chat/completions` for conversations.
-Log-likelihood uses `/completions` with `echo` and `logprobs`; the first such request
-probes the server (see `echo_logprobs.probe_alignment`) and refuses, with a clear error,
-a server whose echo log-probs are shifted (llama-cpp-python with a BOS-less tokenizer)
-or match nothing. A server that returns fewer than `n` choices is
-remembered and asked again, once per missing sample, with distinct seeds.
+Log-likelihood uses `/completions` with `echo` and `logprobs`; the first such request (or
+the first read of `capabilities`) probes the server (see `echo_logprobs.probe_alignment`)
+and refuses a server whose echo log-probs are shifted (llama-cpp-python with a BOS-less
+tokenizer) or match nothing. A server that returns fewer than `n` choices is remembered
+and asked again, once per missing sample, with distinct seeds.
 
-The engine is synchronous; requests run concurrently on a private event loop thread.
+Requests run on a private event-loop thread (it owns the HTTP client and the concurrency
+semaphore); `loglikelihood` and `generate` are coroutines that may be awaited from any
+event loop and bridge to it. Errors that no retry can change (401/403, 404, a request
+longer than the context, a refused probe) raise `PermanentModelError`; the rest come back
+as per-request errors.
 """
 
 from __future__ import annotations
@@ -34,15 +41,17 @@ import os
 import threading
 import time
 from dataclasses import replace
-from typing import Any, Awaitable, Coroutine, Sequence, TypeVar
+from typing import Any, Awaitable, Coroutine, Mapping, Sequence, TypeVar
 from urllib.parse import urlparse
 
 from assay.core.requests import Generate, GenerationParams, Loglikelihood
 from assay.core.responses import Completion, LoglikelihoodResult, Usage
-from assay.errors import ConfigError, ModelError
-from assay.models.api_http import RequestFailed, RetryingClient, RetryPolicy, TransportCounters
+from assay.errors import ConfigError, ModelError, PermanentModelError
 from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
-from assay.models.echo_logprobs import Alignment, EchoError, probe_alignment, score_echo
+from assay.models.openai.echo_logprobs import Alignment, EchoError, probe_alignment, score_echo
+from assay.models.openai.errors import permanent_error
+from assay.models.openai.settings import OpenAISettings, parse_openai_settings
+from assay.models.openai.transport import RequestFailed, RetryingClient, RetryPolicy, TransportCounters
 from assay.models.registry import register_adapter
 
 T = TypeVar("T")
@@ -63,22 +72,9 @@ def parse_spec(rest: str) -> tuple[str, str]:
     return model, url.rstrip("/")
 
 
-def _json_or_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _flag(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
 class _LoopThread:
-    """An asyncio loop on a daemon thread, so a synchronous caller can run coroutines
-    even when its own thread already has a running loop (the dashboard)."""
+    """An asyncio loop on a daemon thread: it owns the HTTP client, so the adapter can be
+    awaited from any other loop (the engine's, a notebook's, the dashboard's)."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -86,7 +82,18 @@ class _LoopThread:
         self._thread.start()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run `coro` on the loop from a thread that is not the loop's, and wait for it."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    async def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await `coro` on the loop from any event loop (or on it directly from its own)."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -95,63 +102,64 @@ class _LoopThread:
 
 
 class OpenAIModel:
-    """A model behind an OpenAI-compatible HTTP API."""
+    """A model behind an OpenAI-compatible HTTP API (an `AsyncModel`)."""
 
-    def __init__(self, model: str, base_url: str, options: ModelOptions, progress: ProgressCallback) -> None:
-        extra = dict(options.extra)
+    def __init__(self, model: str, base_url: str, settings: OpenAISettings, progress: ProgressCallback) -> None:
         self.model_name = model
         self.base_url = base_url
-        self.concurrency = int(extra.get("concurrency", 4))
-        if self.concurrency < 1:
-            raise ConfigError("concurrency must be at least 1", field="concurrency")
-        self.stream = _flag(extra.get("stream", True))
-        self.extra_body = {k[5:]: _json_or_text(v) for k, v in extra.items() if k.startswith("body.")}
-        self.policy = RetryPolicy(
-            max_retries=int(extra.get("max_retries", 6)),
-            backoff_s=float(extra.get("backoff_s", 0.5)),
-            timeout_s=float(extra.get("timeout_s", 120.0)),
-        )
+        self.settings = settings
+        self.concurrency = self.max_concurrency = settings.concurrency
+        self.stream = settings.stream
+        self.extra_body = dict(settings.body)
+        self.policy = RetryPolicy(max_retries=settings.max_retries, backoff_s=settings.backoff_s,
+                                  timeout_s=settings.timeout_s)
         headers = {"Content-Type": "application/json"}
-        key_env = str(extra.get("api_key_env", "OPENAI_API_KEY"))
+        key_env = settings.api_key_env or "OPENAI_API_KEY"
         key = os.environ.get(key_env)
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        elif "api_key_env" in extra:
+        elif settings.api_key_env is not None:
             raise ConfigError(f"the environment variable {key_env} (api_key_env) is not set", field="api_key_env")
         self.counters = TransportCounters()
         self._loop = _LoopThread()
         self._client = RetryingClient(base_url, headers, self.policy, self.counters, max_connections=self.concurrency)
         self._semaphore: asyncio.Semaphore | None = None
+        self._probe_lock: asyncio.Lock | None = None
+        self._probed = False
         self._alignment: Alignment | None = None
         self._loglikelihood_refusal: str | None = None
+        self._capabilities: Capabilities | None = None
         self._n_honoured: bool | None = None
 
-        served = self._check_server(progress)
+        self.served = self._check_server(headers, progress)
         identity: dict[str, Any] = {"model": model}
-        identity.update({"pin": str(extra["identity"])} if "identity" in extra else {"base_url": base_url})
+        identity.update({"pin": settings.identity} if settings.identity is not None else {"base_url": base_url})
         self.info = ModelInfo(
-            name=f"openai:{model}", adapter="openai", identity=identity,
-            has_chat_template=_flag(extra.get("chat", True)),
-            details={"base_url": base_url, "served_models": served, "concurrency": self.concurrency},
+            name=f"openai:{model}", adapter="openai", identity=identity, has_chat_template=settings.chat,
+            details={"base_url": base_url, "served_models": self.served, "concurrency": self.concurrency},
         )
-        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=self.info.has_chat_template)
 
     # --- lifecycle -------------------------------------------------------------------
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop.run(coro)
 
-    def _check_server(self, progress: ProgressCallback) -> list[str]:
-        quick = RetryingClient(self.base_url, {}, RetryPolicy(max_retries=2, backoff_s=0.2, timeout_s=15.0), TransportCounters())
+    def _check_server(self, headers: Mapping[str, str], progress: ProgressCallback) -> list[str]:
+        quick = RetryingClient(self.base_url, headers, RetryPolicy(max_retries=2, backoff_s=0.2, timeout_s=15.0),
+                               TransportCounters())
         try:
             data = self._run(quick.get_json("/models"))
         except RequestFailed as exc:
             self._run(quick.aclose())
             self.close()
+            if exc.status in (401, 403):
+                raise permanent_error(exc, self.model_name, self.base_url) from None  # type: ignore[misc]
             raise ModelError(f"cannot use the server at {self.base_url}: {exc}") from None
         self._run(quick.aclose())
         served = [str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)]
         if served and self.model_name not in served:
+            # Not refused here: llama.cpp's server answers to any name; servers that check
+            # names answer 404, which the first request turns into PermanentModelError.
             progress(f"note: {self.base_url} serves {served[:5]}, not '{self.model_name}' by that name")
         return served
 
@@ -172,7 +180,28 @@ class OpenAIModel:
         stats["n_honoured"] = self._n_honoured
         return stats
 
-    async def _gather(self, calls: Sequence[Awaitable[T]]) -> list[T]:
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this server can do. Whether it can score log-likelihoods is only known by
+        asking it, so the first read probes it (two short requests, once); it blocks the
+        calling thread meanwhile, so read it before a run starts."""
+        if self._capabilities is None:
+            if not self.settings.completions:
+                reason: str | None = ("it is configured as chat-only (completions=false), and log-likelihoods need "
+                                      "/completions with echo and logprobs")
+            else:
+                self._run(self._ensure_probed())
+                reason = self._loglikelihood_refusal
+            self._capabilities = Capabilities(loglikelihood=reason is None, generate=True, chat=self.settings.chat,
+                                              reason=reason)
+        return self._capabilities
+
+    def _permanent(self, failed: RequestFailed) -> PermanentModelError | None:
+        return permanent_error(failed, self.model_name, self.base_url, self.served)
+
+    async def _gather(self, calls: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+        """Run `calls` at most `concurrency` at a time (across every caller); the first
+        `PermanentModelError` cancels the rest and is raised."""
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         semaphore = self._semaphore
@@ -181,14 +210,21 @@ class OpenAIModel:
             async with semaphore:
                 return await call
 
-        return list(await asyncio.gather(*(bounded(c) for c in calls)))
+        tasks = [asyncio.ensure_future(bounded(c)) for c in calls]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
     # --- generation ------------------------------------------------------------------
 
-    def generate(self, requests: Sequence[Generate]) -> list[Completion]:
+    async def generate(self, requests: Sequence[Generate]) -> list[Completion]:
         """One completion per request, run `concurrency` at a time; a request that fails
-        past the retry budget comes back with its error."""
-        return self._run(self._gather([self._generate_one(r) for r in requests]))
+        past the retry budget comes back with its error; a permanent failure raises."""
+        return await self._loop.run_async(self._gather([self._generate_one(r) for r in requests]))
 
     def _body(self, request: Generate, params: GenerationParams, n: int) -> tuple[str, dict[str, Any]]:
         body: dict[str, Any] = {
@@ -203,6 +239,11 @@ class OpenAIModel:
         if request.messages is not None:
             body["messages"] = [m.to_dict() for m in request.messages]
             return "/chat/completions", body
+        if not self.settings.completions:
+            raise PermanentModelError(
+                f"the server at {self.base_url} is configured as chat-only (completions=false), so it cannot "
+                "complete a raw prompt", reason="unsupported", hint="use a chat task, or drop completions=false "
+                                                                    "if the server has /completions")
         body["prompt"] = request.prompt
         return "/completions", body
 
@@ -229,6 +270,9 @@ class OpenAIModel:
             return Completion(texts=tuple(texts[: params.n]), finish_reason=finish,
                               usage=Usage(tokens_in=usage_in, tokens_out=usage_out, latency_s=elapsed))
         except RequestFailed as exc:
+            permanent = self._permanent(exc)
+            if permanent is not None:
+                raise permanent from None
             return Completion(texts=(), error=str(exc))
 
     async def _sample(self, request: Generate, params: GenerationParams, n: int) -> tuple[list[str], str | None, int, int]:
@@ -268,17 +312,34 @@ class OpenAIModel:
 
     # --- log-likelihood --------------------------------------------------------------
 
-    def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
-        """log P(continuation | context) per request from echoed prompt log-probs."""
-        if self._alignment is None and self._loglikelihood_refusal is None:
-            self._run(self._probe())
+    async def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
+        """log P(continuation | context) per request from echoed prompt log-probs; a server
+        that cannot give them right raises `PermanentModelError` (reason "unsupported")."""
+        return await self._loop.run_async(self._loglikelihood_all(requests))
+
+    async def _loglikelihood_all(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
+        if not self.settings.completions:
+            raise PermanentModelError(
+                f"the server at {self.base_url} is configured as chat-only (completions=false): it cannot score "
+                "log-likelihoods", reason="unsupported", hint="use a generation task")
+        await self._ensure_probed()
         if self._loglikelihood_refusal is not None:
-            raise ModelError(self._loglikelihood_refusal)
-        return self._run(self._gather([self._score_one(r) for r in requests]))
+            raise PermanentModelError(self._loglikelihood_refusal, reason="unsupported",
+                                      hint="use the in-process adapter (llamacpp:PATH.gguf), or a server with "
+                                           "aligned echo log-probs")
+        return await self._gather([self._score_one(r) for r in requests])
 
     def _echo_body(self, prompt: str, top_k: int) -> dict[str, Any]:
         return {**self.extra_body, "model": self.model_name, "prompt": prompt, "max_tokens": 1, "temperature": 0.0,
                 "echo": True, "logprobs": top_k}
+
+    async def _ensure_probed(self) -> None:
+        if self._probe_lock is None:
+            self._probe_lock = asyncio.Lock()
+        async with self._probe_lock:
+            if not self._probed:
+                await self._probe()
+                self._probed = True
 
     async def _probe(self) -> None:
         try:
@@ -288,7 +349,16 @@ class OpenAIModel:
             generated = (gen.get("choices") or [{}])[0]
             echo = await self._client.post_json("/completions", self._echo_body(_PROBE_PROMPT + (generated.get("text") or ""), 5))
             alignment = probe_alignment(generated, (echo.get("choices") or [{}])[0], _PROBE_PROMPT)
-        except (RequestFailed, EchoError) as exc:
+        except RequestFailed as exc:
+            permanent = self._permanent(exc)
+            if permanent is not None and permanent.reason in ("auth", "unknown_model"):
+                raise permanent from None
+            self._loglikelihood_refusal = (
+                f"the server at {self.base_url} cannot score log-likelihoods ({exc}); it needs /completions "
+                "with echo and logprobs. Generation tasks still run."
+            )
+            return
+        except EchoError as exc:
             self._loglikelihood_refusal = (
                 f"the server at {self.base_url} cannot score log-likelihoods ({exc}); it needs /completions "
                 "with echo and logprobs. Generation tasks still run."
@@ -318,7 +388,12 @@ class OpenAIModel:
             data = await self._client.post_json("/completions", self._echo_body(request.context + request.continuation, 1))
             choice = (data.get("choices") or [{}])[0]
             score = score_echo(choice, request.context, request.continuation)
-        except (RequestFailed, EchoError) as exc:
+        except RequestFailed as exc:
+            permanent = self._permanent(exc)
+            if permanent is not None:
+                raise permanent from None
+            return _failed(str(exc))
+        except EchoError as exc:
             return _failed(str(exc))
         usage = data.get("usage") or {}
         return LoglikelihoodResult(
@@ -337,7 +412,7 @@ def _choice_text(choice: dict[str, Any]) -> str:
     return str((choice.get("message") or {}).get("content") or "")
 
 
-@register_adapter("openai", "an OpenAI-compatible server: openai:MODEL@http://host:port/v1")
+@register_adapter("openai", "an OpenAI-compatible server: openai:MODEL@http://host:port/v1", settings=OpenAISettings)
 def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> OpenAIModel:
     model, url = parse_spec(rest)
-    return OpenAIModel(model, url, options, progress)
+    return OpenAIModel(model, url, parse_openai_settings(options.extra), progress)

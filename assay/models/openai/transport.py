@@ -4,6 +4,8 @@ A long paid evaluation must survive what hosted and local servers do under load:
 Retry-After, 5xx, dropped connections, stalls and truncated bodies. Every such failure is
 retried up to a budget and counted by reason; what still fails is raised as `RequestFailed`,
 which the adapter turns into a per-request error (the run goes on, a rerun retries it).
+A 4xx other than 408/409/425/429 is never retried: the adapter turns the permanent ones
+(401/403, 404, a context overflow) into `PermanentModelError`, which stops the run.
 
 Written by hand on httpx rather than with a retry library: the policy needs Retry-After
 from the response, a malformed body counted as a retryable fault, and per-reason counts
@@ -52,10 +54,12 @@ class RequestFailed(Exception):
     """A request that kept failing past the retry budget, or failed in a way retrying
     cannot fix (4xx other than 408/409/425/429). `reason` is a short code."""
 
-    def __init__(self, reason: str, message: str, status: int | None = None) -> None:
+    def __init__(self, reason: str, message: str, status: int | None = None, body: str = "") -> None:
         super().__init__(message)
         self.reason = reason
         self.status = status
+        self.body = body
+        """The server's answer (first 2,000 characters), for telling error kinds apart."""
 
 
 class TransportCounters:
@@ -195,14 +199,15 @@ class RetryingClient:
                 last = RequestFailed(reason, f"{method} {path}: {reason} ({type(exc).__name__}: {detail})")
                 continue
             status = response.status_code
-            last = RequestFailed(_status_reason(status), f"{method} {path}: HTTP {status}: {_short(text)}", status)
+            last = RequestFailed(_status_reason(status), f"{method} {path}: HTTP {status}: {_short(text)}", status,
+                                 text[:2000])
             if status not in RETRYABLE_STATUS:
                 self.counters.record("failed", last.reason)
                 raise last
         assert last is not None
         self.counters.record("failed", last.reason)
         attempts = self.policy.max_retries + 1
-        raise RequestFailed(last.reason, f"{last} (gave up after {attempts} attempts)", last.status)
+        raise RequestFailed(last.reason, f"{last} (gave up after {attempts} attempts)", last.status, last.body)
 
     @staticmethod
     async def _read_json(response: httpx.Response) -> Any:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assay.engine.cache import ResponseCache  # noqa: E402
 from assay.engine.run import RunOptions, RunResult, evaluate  # noqa: E402
-from assay.faultproxy import FaultProxy, FaultRates  # noqa: E402
+from assay.testing.faultproxy import FaultProxy, FaultRates  # noqa: E402
 from assay.models import ModelOptions, load_model  # noqa: E402
 from assay.models.registry import resolve_spec  # noqa: E402
 from assay.tasks.resolve import resolve_tasks  # noqa: E402

@@ -2,10 +2,10 @@
 
 A long evaluation against a real server meets 500s, 429s with Retry-After, dropped
 connections, stalls and garbled bodies. This proxy forwards each request to `upstream` and,
-at configured rates, answers with one of those faults instead, so tests (and users, through
-`python -m assay.faultproxy`) can check that a run through it ends with the same results as
-a direct one. Faults are drawn from one seeded RNG, so a sequential client meets the same
-fault sequence every time.
+at configured rates, answers with one of those faults instead, so tests (and users,
+through `python -m assay.testing.faultproxy`) can check that a run through it ends with the
+same results as a direct one. Faults are drawn from one seeded RNG, so a sequential client
+meets the same fault sequence every time.
 
 The server side is asyncio + h11 rather than a web framework: an ASGI server turns an
 exception raised before the response into a 500, so a true "drop" (the connection closed
@@ -367,9 +367,9 @@ def _wants_stream(body: bytes) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `python -m assay.faultproxy` command line; flag names mirror `FaultRates`."""
+    """The `python -m assay.testing.faultproxy` command line; flag names mirror `FaultRates`."""
     parser = argparse.ArgumentParser(
-        prog="python -m assay.faultproxy",
+        prog="python -m assay.testing.faultproxy",
         description="Forward to an OpenAI-compatible server, injecting seeded faults.",
     )
     parser.add_argument(

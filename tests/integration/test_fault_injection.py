@@ -21,7 +21,7 @@ from rich.console import Console
 from assay.core.requests import Loglikelihood
 from assay.engine.cache import ResponseCache
 from assay.engine.run import RunOptions, RunResult, evaluate
-from assay.faultproxy import FaultProxy, FaultRates
+from assay.testing.faultproxy import FaultProxy, FaultRates
 from assay.models import ModelOptions, load_model
 from assay.tasks.resolve import resolve_tasks
 

@@ -19,9 +19,9 @@ import pytest
 
 from tests.support.aio import run as run_async
 
-from assay.faultproxy import FaultProxy, FaultRates
+from assay.testing.faultproxy import FaultProxy, FaultRates
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SSE_EVENTS = [{"id": i, "text": f"tok{i}"} for i in range(3)]
 
 
@@ -304,7 +304,7 @@ def test_url_needs_start_and_upstream_needs_a_scheme() -> None:
 
 def test_command_line_prints_url_then_counts(upstream: str) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assay.faultproxy", "--upstream", upstream, "--error-500", "1", "--seed", "3"],
+        [sys.executable, "-m", "assay.testing.faultproxy", "--upstream", upstream, "--error-500", "1", "--seed", "3"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

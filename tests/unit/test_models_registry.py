@@ -12,7 +12,7 @@ from assay.models import adapters, aliases, load_model, resolve_spec
 
 
 def test_bundled_aliases_and_adapters_are_registered() -> None:
-    assert {"smollm2", "gemma3-270m"} <= set(aliases())
+    assert {"smollm2", "gemma3-270m", "qwen2.5-coder-0.5b"} <= set(aliases())
     assert {"hf", "gguf"} <= set(adapters())
     assert all(alias.description for alias in aliases().values())
 

@@ -1,8 +1,73 @@
 """assay: evaluate language models with numbers you can trust.
 
-The public surface is re-exported here; everything else is an implementation detail.
+    import assay
+    run = assay.evaluate("smollm2", ["logic-mc"], limit=20)
+    print(run.metrics["logic-mc"]["acc"])
+
+The public surface is re-exported here (a test pins `__all__`, so it changes only on
+purpose); everything else is an implementation detail.
 """
 
+from assay.api import evaluate, evaluate_async, load_run
+from assay.core import (
+    ChatMessage,
+    ChoiceOutput,
+    Completion,
+    FewShot,
+    Generate,
+    GenerationParams,
+    Loglikelihood,
+    LoglikelihoodResult,
+    MetricSummary,
+    PlannedSample,
+    PromptFormat,
+    Run,
+    Sample,
+    SampleRecord,
+    Score,
+    Scorer,
+    Solver,
+    StepContext,
+    StepFailed,
+    Task,
+    TaskKind,
+    TaskResult,
+)
+from assay.engine.cache import ResponseCache
+from assay.errors import AssayError, ConfigError, PermanentModelError
+from assay.models import load_model
 from assay.version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "AssayError",
+    "ChatMessage",
+    "ChoiceOutput",
+    "Completion",
+    "ConfigError",
+    "FewShot",
+    "Generate",
+    "GenerationParams",
+    "Loglikelihood",
+    "LoglikelihoodResult",
+    "MetricSummary",
+    "PermanentModelError",
+    "PlannedSample",
+    "PromptFormat",
+    "ResponseCache",
+    "Run",
+    "Sample",
+    "SampleRecord",
+    "Score",
+    "Scorer",
+    "Solver",
+    "StepContext",
+    "StepFailed",
+    "Task",
+    "TaskKind",
+    "TaskResult",
+    "__version__",
+    "evaluate",
+    "evaluate_async",
+    "load_model",
+    "load_run",
+]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -35,65 +34,40 @@ def _default_out(model: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from assay.engine.cache import ResponseCache
-    from assay.engine.outputs import write_run
-    from assay.engine.run import RunOptions, evaluate
-    from assay.models import ModelOptions, load_model
-    from assay.paths import default_cache_path
+    from assay.api import DEFAULT_CACHE, evaluate
     from assay.report.terminal import results_table
-    from assay.tasks.resolve import resolve_tasks
 
-    tasks = resolve_tasks(args.tasks, seed=args.seed)  # validate tasks before the slow model load
-    if args.formats > 1:  # each task once per sampled prompt format (the first is the default)
-        from assay.analyses.robustness.runner import format_variants
-        from assay.tasks.format_grammar import sample_formats
-
-        formats = sample_formats(args.formats, args.format_seed)
-        tasks = [v for t in tasks for v in format_variants(t, formats)]
-    started = time.perf_counter()
-    options = ModelOptions(batch_size=args.batch_size, extra=dict(args.model_arg))
-    model = load_model(args.model, options, progress=lambda m: console.print(f"[dim]{m}"))
-    load_s = time.perf_counter() - started
-    console.print(f"[green]model[/] {model.info.name} ready in {load_s:.1f} s")
-    cache_path = None if args.no_cache else Path(args.cache) if args.cache else default_cache_path()
-    cache = ResponseCache(cache_path)
     out_dir = Path(args.out) if args.out else _default_out(args.model)
     try:
         run = evaluate(
-            model, tasks, cache, RunOptions(limit=args.limit, seed=args.seed, chunk_size=args.chunk_size,
-                                           show_progress=not args.quiet),
-            model_spec=args.model, console=console,
-            manifest_extra={"model_load_seconds": round(load_s, 2), "cache": str(cache_path) if cache_path else None,
-                            "batch_size": args.batch_size or "auto", "out_dir": str(out_dir)},
+            args.model, args.tasks, limit=args.limit, seed=args.seed,
+            cache=None if args.no_cache else (args.cache or DEFAULT_CACHE),
+            model_args=dict(args.model_arg), batch_size=args.batch_size, formats=args.formats,
+            format_seed=args.format_seed, out=out_dir, store=args.store or True, show_progress=not args.quiet,
+            chunk_size=args.chunk_size, console=console,
+            on_message=lambda m: console.print(f"[dim]{m}[/]", highlight=False),
         )
     except KeyboardInterrupt:
-        console.print(f"[yellow]interrupted[/]: {cache.count(model.info.cache_key)} responses of this model are cached; "
+        console.print("[yellow]interrupted[/]: every answer received is in the response cache; "
                       "rerun the same command to resume")
         return 130
-    finally:
-        cache.close()
-        model.close()
-    write_run(run, out_dir)
-    try:  # the run's files are written: a store failure must only warn
-        from assay.store import save_run_dir
-
-        stored = save_run_dir(out_dir, args.store)
-        console.print(f"[dim]saved run {stored.run_id} to the results store[/]")
-    except Exception as exc:  # noqa: BLE001 - nothing may cost a finished run its output
-        console.print(f"[yellow]warning[/]: the run was not saved to the results store ({exc}); "
-                      f"its files are in {out_dir}: `assay import {out_dir}` stores it later", highlight=False)
-    results = json.loads((out_dir / "results.json").read_text())
-    out.print(results_table(results))
+    out.print(results_table(run))
     if args.formats > 1:
         from assay.analyses.robustness.runner import spreads_of_run
         from assay.report.robustness import spread_table
 
         out.print(spread_table(spreads_of_run(run)))
-    stats = run.stats
-    console.print(f"requests: {stats.unique} unique, {stats.cache_hits} from cache, {stats.computed} computed, "
-                  f"{stats.failed} failed  ·  wrote {out_dir}/samples.jsonl and results.json")
-    if stats.failed:
-        console.print(f"[yellow]{stats.failed} requests failed[/]; rerun the same command to retry them")
+    stats = run.manifest.get("requests", {})
+    console.print(f"requests: {stats.get('unique_requests', 0)} unique, {stats.get('cache_hits', 0)} from cache, "
+                  f"{stats.get('computed', 0)} computed, {stats.get('failed', 0)} failed  ·  "
+                  f"wrote {out_dir}/samples.jsonl and results.json", highlight=False)
+    first_error = next((s.error for s in run.samples if s.error), None)
+    if run.all_failed:
+        console.print(f"[bold red]every sample failed[/]; the first error: {first_error}", highlight=False)
+        return 1
+    if first_error:
+        console.print(f"[yellow]{run.n_failed} samples failed[/] (first error: {first_error}); "
+                      "rerun the same command to retry them", highlight=False)
     return 0
 
 

@@ -63,17 +63,21 @@ class ResponseCache:
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = None if path is None else Path(path)
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         target = ":memory:" if self.path is None else str(self.path)
-        # Shared with the writer thread; every use holds `_lock`.
-        self._conn = sqlite3.connect(target, timeout=30.0, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable against a process crash in WAL mode; only an OS crash can lose
-        # the last commits, which a rerun recomputes.
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(_SCHEMA)
-        self._conn.commit()
+        try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Shared with the writer thread; every use holds `_lock`.
+            self._conn = sqlite3.connect(target, timeout=30.0, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable against a process crash in WAL mode; only an OS crash can lose
+            # the last commits, which a rerun recomputes.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(_SCHEMA)
+            self._conn.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheWriteError(f"cannot open the response cache {target}: {exc}; pass --cache FILE with a "
+                                  "writable path, or --no-cache") from None
         self._lock = threading.Lock()
         self._last_commit = time.monotonic()
         self._uncommitted = False

@@ -1,0 +1,164 @@
+"""The public entry points: `evaluate`, `evaluate_async` and `load_run`.
+
+These do what `assay run` does — resolve task specs, load the model, open the response
+cache, run, write the run directory and store it — so the CLI only parses and prints, and
+a notebook gets the same run in one line:
+
+    import assay
+    run = assay.evaluate("smollm2", ["logic-mc", "quiz.jsonl"], limit=20)
+    run.metrics["logic-mc"]["acc"]          # MetricSummary(value, n, stderr, ci_low, ci_high, method)
+
+Model and task arguments accept specs (strings) or objects. A model given as a spec is
+loaded here and closed when the run ends; a model object belongs to the caller.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence, Union
+
+from rich.console import Console
+
+from assay.core.run import Run
+from assay.core.task import Task
+from assay.engine.cache import ResponseCache
+from assay.engine.run import RunOptions, evaluate_async as _engine_evaluate, run_sync
+
+ModelArg = Any
+"""A model spec ("smollm2", "hf:…", "openai:MODEL@URL", …) or a loaded model object."""
+TaskArg = Union[str, Path, Task]
+"""A built-in suite or group name (with `:n=…,seed=…`), a task file path, or a `Task`."""
+
+DEFAULT_CACHE = "default"
+"""`cache=DEFAULT_CACHE` uses `$ASSAY_HOME/responses.sqlite`; `None` keeps answers in memory only."""
+
+
+@dataclass(frozen=True)
+class StoreFailure:
+    """Why a finished run was not saved to the results store (its files were written)."""
+
+    message: str
+
+
+def resolve_task_args(tasks: TaskArg | Sequence[TaskArg], *, seed: int = 0, formats: int = 1,
+                      format_seed: int = 0) -> list[Task]:
+    """Task specs and objects to tasks; with `formats > 1`, each task once per sampled prompt
+    format (the first is the default), named `TASK@fmt-…`."""
+    from assay.tasks.resolve import resolve_tasks
+
+    items = [tasks] if isinstance(tasks, (str, Path, Task)) else list(tasks)
+    resolved: list[Task] = []
+    specs = [str(t) for t in items if not isinstance(t, Task)]
+    by_spec = iter(resolve_tasks(specs, seed=seed)) if specs else iter(())
+    for item in items:
+        resolved.append(item if isinstance(item, Task) else next(by_spec))
+    if formats > 1:
+        from assay.analyses.robustness.runner import format_variants
+        from assay.tasks.format_grammar import sample_formats
+
+        sampled = sample_formats(formats, format_seed)
+        resolved = [v for t in resolved for v in format_variants(t, sampled)]
+    return resolved
+
+
+def _open_cache(cache: str | Path | ResponseCache | None) -> tuple[ResponseCache, bool, str | None]:
+    """The cache to use, whether we opened it (and must close it), and its path for the manifest."""
+    if isinstance(cache, ResponseCache):
+        return cache, False, str(cache.path) if cache.path else None
+    if cache is None:
+        return ResponseCache(None), True, None
+    if cache == DEFAULT_CACHE:
+        from assay.paths import default_cache_path
+
+        path = default_cache_path()
+    else:
+        path = Path(cache)
+    return ResponseCache(path), True, str(path)
+
+
+async def evaluate_async(
+    model: ModelArg,
+    tasks: TaskArg | Sequence[TaskArg],
+    *,
+    limit: int | None = None,
+    seed: int = 0,
+    cache: str | Path | ResponseCache | None = DEFAULT_CACHE,
+    model_args: dict[str, Any] | None = None,
+    batch_size: int | None = None,
+    formats: int = 1,
+    format_seed: int = 0,
+    out: str | Path | None = None,
+    store: str | Path | bool | None = None,
+    show_progress: bool = False,
+    chunk_size: int = 64,
+    console: Console | None = None,
+    on_message: Callable[[str], None] | None = None,
+) -> Run:
+    """Evaluate `model` on `tasks` and return the `Run`.
+
+    `limit`: first N samples per task. `seed`: suite generation, few-shot choice, sampling.
+    `cache`: a file, a `ResponseCache`, `None` (memory only) or the default file.
+    `model_args`: adapter settings (validated by the adapter; a misspelled one is an error).
+    `out`: also write `samples.jsonl` and `results.json` there. `store`: also save the run
+    to the results store (`True` for the default one, or a SQLAlchemy URL / SQLite file);
+    a store failure only warns through `on_message` (the files are written first).
+    Raises `PermanentModelError` at the first permanent failure; answers received before it
+    stay cached, so fixing the cause and rerunning resumes."""
+    say = on_message or (lambda _m: None)
+    resolved = resolve_task_args(tasks, seed=seed, formats=formats, format_seed=format_seed)  # fail before loading
+    owned = isinstance(model, str)
+    spec = model if owned else model_spec_of(model)
+    load_s = 0.0
+    if owned:
+        from assay.models import ModelOptions, load_model
+
+        began = time.perf_counter()
+        model = load_model(model, ModelOptions(batch_size=batch_size, extra=dict(model_args or {})), progress=say)
+        load_s = time.perf_counter() - began
+        say(f"model {model.info.name} ready in {load_s:.1f} s")
+    response_cache, opened, cache_path = _open_cache(cache)
+    try:
+        run = await _engine_evaluate(
+            model, resolved, response_cache,
+            RunOptions(limit=limit, seed=seed, chunk_size=chunk_size, show_progress=show_progress),
+            model_spec=spec, console=console,
+            manifest_extra={"model_load_seconds": round(load_s, 2), "cache": cache_path,
+                            "batch_size": batch_size or "auto", "out_dir": str(out) if out else None},
+        )
+    finally:
+        if opened:
+            response_cache.close()
+        if owned:
+            model.close()
+    if out is not None:
+        run.save(out)
+        if store not in (None, False):
+            try:  # the run's files are written: a store failure must only warn
+                from assay.store import save_run_dir
+
+                save_run_dir(Path(out), None if store is True else store)
+                say(f"saved run {run.run_id} to the results store")
+            except Exception as exc:  # noqa: BLE001 - nothing may cost a finished run its output
+                say(f"warning: the run was not saved to the results store ({exc}); its files are in {out}: "
+                    f"`assay import {out}` stores it later")
+    return run
+
+
+def model_spec_of(model: Any) -> str:
+    """The spec a loaded model was built from when it kept one, else its name."""
+    return str(getattr(model, "spec", None) or model.info.name)
+
+
+def evaluate(model: ModelArg, tasks: TaskArg | Sequence[TaskArg], **options: Any) -> Run:
+    """`evaluate_async` run to completion; works inside a running event loop too (a notebook)."""
+    return run_sync(evaluate_async(model, tasks, **options))
+
+
+def load_run(path_or_id: str | Path, store: str | Path | None = None) -> Run:
+    """A saved run: a run directory (`samples.jsonl` + `results.json`), else a run id (or
+    a unique prefix of one) in the results store."""
+    from assay.store import load_run as _load
+
+    return _load(path_or_id, store)

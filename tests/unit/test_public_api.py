@@ -1,0 +1,77 @@
+"""The public Python API: `assay.evaluate`, `evaluate_async`, `load_run`, `Run` (issue 21).
+
+`__all__` is pinned: the public surface changes only on purpose (update this list then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+import assay
+from assay.testing.instant import InstantModel
+
+PUBLIC = [
+    "AssayError", "ChatMessage", "ChoiceOutput", "Completion", "ConfigError", "FewShot", "Generate",
+    "GenerationParams", "Loglikelihood", "LoglikelihoodResult", "MetricSummary", "PermanentModelError",
+    "PlannedSample", "PromptFormat", "ResponseCache", "Run", "Sample", "SampleRecord", "Score", "Scorer", "Solver",
+    "StepContext", "StepFailed", "Task", "TaskKind", "TaskResult", "__version__", "evaluate", "evaluate_async",
+    "load_model", "load_run",
+]
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(assay.__all__) == sorted(PUBLIC)
+    for name in assay.__all__:
+        assert hasattr(assay, name), name
+
+
+def test_evaluate_in_one_line_with_specs_and_objects(tmp_path: Path) -> None:
+    quiz = tmp_path / "quiz.jsonl"
+    quiz.write_text("\n".join(json.dumps({"question": f"{i}+1?", "choices": [str(i + 1), str(i + 2)], "answer": 0})
+                              for i in range(6)) + "\n")
+    run = assay.evaluate(InstantModel(), ["logic-mc", str(quiz)], limit=5, cache=tmp_path / "c.sqlite")
+    assert isinstance(run, assay.Run)
+    assert set(run.metrics) == {"logic-mc", "quiz"}
+    acc = run.metrics["logic-mc"]["acc"]
+    assert isinstance(acc, assay.MetricSummary) and acc.n == 5 and acc.ci_low <= acc.value <= acc.ci_high
+    assert len(run.samples) == 10 and all(isinstance(s, assay.SampleRecord) for s in run.samples)
+    frame = run.to_frame()
+    assert len(frame) == 10 and "score.acc" in frame.columns
+    assert run.tasks["logic-mc"].scorers[0].name == "multiple_choice"  # the scorer spec is recorded
+
+
+def test_generation_parameters_and_scorer_params_are_recorded(tmp_path: Path) -> None:
+    run = assay.evaluate(InstantModel(), "arith-gen:n=3", cache=None)
+    task = run.tasks["arith-gen"]
+    assert task.generation is not None and task.generation["max_tokens"] > 0
+    assert task.scorers and all(isinstance(s.params, dict) for s in task.scorers)
+
+
+def test_save_load_and_compare(tmp_path: Path) -> None:
+    a = assay.evaluate(InstantModel(name="a"), "arith-mc:n=30", cache=None)
+    b = assay.evaluate(InstantModel(name="b"), "arith-mc:n=30", cache=None)
+    a.save(tmp_path / "a")
+    loaded = assay.load_run(tmp_path / "a")
+    assert isinstance(loaded, assay.Run) and loaded.run_id == a.run_id
+    assert [s.scores for s in loaded.samples] == [s.scores for s in a.samples]
+    assert loaded.metrics["arith-mc"]["acc"].value == pytest.approx(a.metrics["arith-mc"]["acc"].value)
+    comparison = a.compare(b)
+    (row,) = comparison.tasks
+    assert row.task == "arith-mc" and row.metric == "acc"
+
+
+def test_evaluate_async_in_an_event_loop() -> None:
+    async def main() -> assay.Run:
+        return await assay.evaluate_async(InstantModel(), ["arith-mc:n=4"], cache=None)
+
+    run = asyncio.run(main())
+    assert len(run.samples) == 4
+
+
+def test_unknown_task_fails_before_the_model_loads() -> None:
+    with pytest.raises(assay.AssayError, match="no-such-suite"):
+        assay.evaluate("smollm2", ["no-such-suite"], cache=None)

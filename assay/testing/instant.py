@@ -68,7 +68,8 @@ class InstantModel:
         self.calls.extend(requests)
         return [
             Completion(texts=(), error="injected failure") if self.fail_if(r)
-            else Completion(texts=(_cut(self.reply(r), r.params.stop),), finish_reason="stop", usage=Usage(tokens_out=1))
+            else Completion(texts=(_cut(self.reply(r), r.params.stop),), finish_reason="stop",
+                            usage=Usage(tokens_out=1))
             for r in requests
         ]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import assay
+from assay.core import Completion
 from assay.testing.instant import InstantModel
 
 PUBLIC = [
@@ -75,3 +76,29 @@ def test_evaluate_async_in_an_event_loop() -> None:
 def test_unknown_task_fails_before_the_model_loads() -> None:
     with pytest.raises(assay.AssayError, match="no-such-suite"):
         assay.evaluate("smollm2", ["no-such-suite"], cache=None)
+
+
+def test_scorers_rebuild_from_the_recorded_specs(tmp_path: Path) -> None:
+    """results.json keeps each task's scorer specs: rebuilding them from the saved run gives
+    the same scores on the saved samples' outputs."""
+    from assay.core import ChoiceOutput, LoglikelihoodResult
+    from assay.scoring.registry import scorer_from_name
+    from assay.tasks.resolve import resolve_tasks
+
+    suites = ["arith-mc:n=6", "arith-gen:n=6", "instructions:n=6", "word-gen:n=6", "fiction-qa:n=6"]
+    run = assay.evaluate(InstantModel(), suites, cache=None)
+    run.save(tmp_path / "run")
+    loaded = assay.load_run(tmp_path / "run")
+    for task in resolve_tasks(suites):
+        specs = loaded.tasks[task.name].scorers
+        assert [s.name for s in specs] == [s.name for s in task.scorers]
+        rebuilt = [scorer_from_name(s.name, **s.params) for s in specs]
+        for sample, record in zip(task.load(), loaded.rows(task.name)):
+            if sample.choices is not None:
+                output = ChoiceOutput(tuple(LoglikelihoodResult(x, False, 1) for x in record.response))
+            else:
+                output = Completion(texts=(record.response,))
+            values = {}
+            for scorer in rebuilt:
+                values.update(scorer(sample, output).values)
+            assert values == pytest.approx(record.scores), (task.name, sample.id)

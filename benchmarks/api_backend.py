@@ -24,7 +24,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assay.engine.cache import ResponseCache  # noqa: E402
-from assay.engine.run import RunOptions, RunResult, evaluate  # noqa: E402
+from assay.core.run import Run  # noqa: E402
+from assay.engine.run import RunOptions, evaluate  # noqa: E402
 from assay.testing.faultproxy import FaultProxy, FaultRates  # noqa: E402
 from assay.models import ModelOptions, load_model  # noqa: E402
 from assay.models.registry import resolve_spec  # noqa: E402
@@ -34,7 +35,7 @@ from tests.support.llama_server import LlamaServer  # noqa: E402
 console = Console()
 
 
-def run(url: str, suites: list[str], cache: Path, **extra: str) -> tuple[RunResult, float]:
+def run(url: str, suites: list[str], cache: Path, **extra: str) -> tuple[Run, float]:
     options = {"backoff_s": "0.05", "timeout_s": "30", "body.repeat_penalty": "1.0", **extra}
     model = load_model(f"openai:smollm2@{url}", ModelOptions(extra=options))
     began = time.perf_counter()
@@ -46,9 +47,9 @@ def run(url: str, suites: list[str], cache: Path, **extra: str) -> tuple[RunResu
     return result, time.perf_counter() - began
 
 
-def answers(result: RunResult) -> dict[tuple[str, str], str]:
+def answers(result: Run) -> dict[tuple[str, str], str]:
     return {(r.task, r.sample_id): json.dumps([r.response, r.scores, r.error], sort_keys=True)
-            for r in result.results.records}
+            for r in result.samples}
 
 
 def main() -> None:
@@ -65,9 +66,9 @@ def main() -> None:
             table.add_column(col, justify="right")
         for concurrency in (1, 4):
             result, wall = run(server.base_url, suites, tmp / f"c{concurrency}.sqlite", concurrency=str(concurrency))
-            stats = result.stats
-            table.add_row(str(concurrency), f"{stats.computed / wall:.2f}", f"{wall:.1f}",
-                          *_latency(result), str(stats.failed))
+            stats = result.manifest["requests"]
+            table.add_row(str(concurrency), f"{stats['computed'] / wall:.2f}", f"{wall:.1f}",
+                          *_latency(result), str(stats["failed"]))
         console.print(table)
 
         clean, _ = run(server.base_url, suites, tmp / "clean.sqlite", concurrency="4")
@@ -84,19 +85,18 @@ def main() -> None:
                       f"faults {faults}")
         console.print(f"adapter: {transport['attempts']} attempts, {transport['retries']} retries "
                       f"{transport['retries_by_reason']}, {transport['failed']} failed")
-        console.print(f"samples: {len(b)} answered, {sum(1 for r in faulty.results.records if r.error)} failed; "
+        console.print(f"samples: {len(b)} answered, {faulty.n_failed} failed; "
                       f"diff against the clean run: {len(diff)} samples {diff[:5]}")
 
 
-def _latency(result: RunResult) -> tuple[str, str]:
+def _latency(result: Run) -> tuple[str, str]:
     """Mean time to first token and per output token, from the run's per-request usage."""
     ttfts, tpots = [], []
-    for report in result.reports:
-        for record in report.records:
-            if record.metadata.get("ttft_s") is not None:
-                ttfts.append(record.metadata["ttft_s"])
-            if record.metadata.get("tpot_s") is not None:
-                tpots.append(record.metadata["tpot_s"])
+    for record in result.samples:
+        if record.metadata.get("ttft_s") is not None:
+            ttfts.append(record.metadata["ttft_s"])
+        if record.metadata.get("tpot_s") is not None:
+            tpots.append(record.metadata["tpot_s"])
     mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
     return f"{mean(ttfts):.3f}", f"{1000 * mean(tpots):.1f}"
 

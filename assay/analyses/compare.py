@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from assay.analyses.summaries import score_of
+from assay.core.run import Run
 from assay.stats import CorrectionMethod, PairedComparison, compare_paired, correct
 from assay.stats.across_tasks import AcrossTasks, iqm_over_tasks, mean_over_tasks, paired_across_tasks
-from assay.store.rundir import SavedRun
 
 
 @dataclass(frozen=True)
@@ -69,46 +70,41 @@ class RunComparison:
         }
 
 
-def _metric_for(a: SavedRun, b: SavedRun, task: str, wanted: str | None) -> str | None:
+def _metric_for(a: Run, b: Run, task: str, wanted: str | None) -> str | None:
     shared = [m for m in a.task_metrics(task) if m in b.task_metrics(task)]
     if wanted is not None:
         return wanted if wanted in shared else None
     return shared[0] if shared else None
 
 
-def _value(row: dict[str, Any], metric: str) -> float:
-    v = row["scores"].get(metric)
-    return math.nan if v is None else float(v)
-
-
 def compare_runs(
-    a: SavedRun,
-    b: SavedRun,
+    a: Run,
+    b: Run,
     metric: str | None = None,
     correction: CorrectionMethod = CorrectionMethod.HOLM,
     alpha: float = 0.05,
     seed: int = 0,
 ) -> RunComparison:
     """A minus B on every task both runs share (metric: `metric`, else the task's first)."""
-    shared = [t for t in a.results["tasks"] if t in b.results["tasks"]]
-    skipped = {t: "only in run A" for t in a.results["tasks"] if t not in shared}
-    skipped |= {t: "only in run B" for t in b.results["tasks"] if t not in shared}
+    shared = [t for t in a.tasks if t in b.tasks]
+    skipped = {t: "only in run A" for t in a.tasks if t not in shared}
+    skipped |= {t: "only in run B" for t in b.tasks if t not in shared}
     pending: list[tuple[str, str, PairedComparison, float, float, int, np.ndarray, np.ndarray]] = []
     for task in shared:
         name = _metric_for(a, b, task, metric)
         if name is None:
             skipped[task] = f"metric '{metric}' not in both runs" if metric else "no shared metric"
             continue
-        rows_b = {r["sample_id"]: r for r in b.rows(task)}
+        rows_b = {r.sample_id: r for r in b.rows(task)}
         rows_a = a.rows(task)
-        pairs = [(ra, rows_b[ra["sample_id"]]) for ra in rows_a if ra["sample_id"] in rows_b]
+        pairs = [(ra, rows_b[ra.sample_id]) for ra in rows_a if ra.sample_id in rows_b]
         unmatched = len(rows_a) + len(rows_b) - 2 * len(pairs)
         if not pairs:
             skipped[task] = "no common sample ids"
             continue
-        x = np.array([_value(ra, name) for ra, _ in pairs])
-        y = np.array([_value(rb, name) for _, rb in pairs])
-        clusters = [ra.get("metadata", {}).get("group") for ra, _ in pairs]
+        x = np.array([score_of(ra, name) for ra, _ in pairs])
+        y = np.array([score_of(rb, name) for _, rb in pairs])
+        clusters = [ra.metadata.get("group") for ra, _ in pairs]
         comp = compare_paired(name, x, y, clusters=clusters, confidence=1 - alpha, rng=seed)
         pending.append((task, name, comp, float(np.nanmean(x)), float(np.nanmean(y)), unmatched, x, y))
 

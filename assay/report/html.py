@@ -22,20 +22,19 @@ from typing import Any, Sequence
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from assay.core.results import MetricSummary
-from assay.report.summaries import (
+from assay.analyses.summaries import (
     BREAKDOWN_KEYS,
     breakdown,
-    display_value,
     format_spread,
-    mean_over_tasks,
-    percent,
-    primary_metric,
+    mean_of_task_scores,
+    primary_summary,
     score_of,
-    task_metrics,
+    score_span,
 )
+from assay.core.results import MetricSummary, SampleRecord
+from assay.core.run import Run
+from assay.report.display import display_value, percent
 from assay.report.svg import ForestRow, format_strip, forest_plot, interval_bar
-from assay.store.rundir import SavedRun
 from assay.store.scrub import scrub_results
 from assay.version import __version__
 
@@ -62,10 +61,10 @@ def _environment() -> Environment:
     return env
 
 
-def _task_order(runs: Sequence[SavedRun]) -> list[str]:
+def _task_order(runs: Sequence[Run]) -> list[str]:
     order: list[str] = []
     for run in runs:
-        order += [t for t in run.results.get("tasks", {}) if t not in order]
+        order += [t for t in run.tasks if t not in order]
     return order
 
 
@@ -75,25 +74,25 @@ def _finite(x: Any) -> Any:
     return round(x, 4) if isinstance(x, float) else x
 
 
-def _sample_record(index: int, row: dict[str, Any], primary: str | None) -> dict[str, Any]:
-    meta = row.get("metadata") or {}
-    value = score_of(row, primary)
+def _sample_record(index: int, record: SampleRecord, primary: str | None) -> dict[str, Any]:
+    meta = record.metadata
+    value = score_of(record, primary)
     return {
-        "r": index, "t": str(row["task"]), "i": str(row["sample_id"]), "f": str(row.get("format") or "default"),
-        "p": str(row.get("prompt") or ""), "o": display_value(row.get("response"), meta),
-        "x": display_value(row.get("extracted"), meta), "y": display_value(row.get("target"), meta),
-        "s": {k: _finite(v) for k, v in (row.get("scores") or {}).items()},
-        "ok": None if math.isnan(value) else round(value, 4), "e": row.get("error"),
+        "r": index, "t": record.task, "i": record.sample_id, "f": record.format or "default",
+        "p": str(record.prompt or ""), "o": display_value(record.response, meta),
+        "x": display_value(record.extracted, meta), "y": display_value(record.target, meta),
+        "s": {k: _finite(v) for k, v in record.scores.items()},
+        "ok": None if math.isnan(value) else round(value, 4), "e": record.error,
         "m": {k: meta[k] for k in ("family", "difficulty", "skills", "group") if k in meta},
     }
 
 
-def _run_info(run: SavedRun) -> dict[str, Any]:
-    manifest = scrub_results(run.results).get("manifest") or {}
+def _run_info(run: Run) -> dict[str, Any]:
+    manifest = scrub_results(run).manifest
     return {
         "model": run.model, "run_id": run.run_id, "started": manifest.get("started", ""),
         "finished": manifest.get("finished", ""), "n_samples": len(run.samples),
-        "n_failed": sum(1 for r in run.samples if r.get("error")), "assay_version": manifest.get("assay_version", ""),
+        "n_failed": run.n_failed, "assay_version": manifest.get("assay_version", ""),
         "commit": manifest.get("git_commit") or "", "manifest": json.dumps(manifest, indent=2, ensure_ascii=False),
     }
 
@@ -102,10 +101,11 @@ def _bar(summary: MetricSummary | None, index: int) -> Markup:
     return Markup(interval_bar(summary, index=index))
 
 
-def report_context(runs: Sequence[SavedRun], *, title: str | None = None,
+def report_context(runs: Sequence[Run], *, title: str | None = None,
                    max_samples: int | None = None) -> dict[str, Any]:
-    """Everything the template shows, computed from the runs (see `assay.report.summaries`)."""
-    metrics = [task_metrics(run) for run in runs]
+    """Everything the template shows: the runs' numbers (computed by `assay.analyses.summaries`)
+    laid out for the template."""
+    metrics = [run.metrics for run in runs]
     tasks = _task_order(runs)
     summary = []
     for task in tasks:
@@ -117,19 +117,15 @@ def report_context(runs: Sequence[SavedRun], *, title: str | None = None,
                 {"run": i, "summary": m.get(task, {}).get(name), "bar": _bar(m.get(task, {}).get(name), i)}
                 for i, m in enumerate(metrics)]})
 
-    def primary(i: int, task: str) -> MetricSummary | None:
-        name = primary_metric(runs[i], task)
-        return metrics[i].get(task, {}).get(name) if name else None
-
     common = [t for t in tasks if all(t in m for m in metrics)]
     means = []
     if len(common) > 1:
-        for i in range(len(runs)):
-            mean = mean_over_tasks([s for t in common if (s := primary(i, t)) is not None])
+        for i, run in enumerate(runs):
+            mean = mean_of_task_scores([s for t in common if (s := primary_summary(run, t)) is not None])
             if mean is not None:
                 means.append({"run": i, "summary": mean, "bar": _bar(mean, i)})
-    rows = [ForestRow(f"{t} ({primary_metric(next(r for r in runs if t in r.results['tasks']), t)})",
-                      [primary(i, t) for i in range(len(runs))]) for t in tasks]
+    rows = [ForestRow(f"{t} ({next(r for r in runs if t in r.tasks).primary_metric(t)})",
+                      [primary_summary(run, t) for run in runs]) for t in tasks]
     if means:
         rows.append(ForestRow(f"mean over {len(common)} tasks", [m["summary"] for m in means], emphasis=True))
     series = [f"{r.model} · {r.run_id}" if len({x.model for x in runs}) < len(runs) else r.model for r in runs]
@@ -148,17 +144,15 @@ def report_context(runs: Sequence[SavedRun], *, title: str | None = None,
     spreads: dict[str, list[dict[str, Any]]] = {}
     for i, run in enumerate(runs):
         for task, formats in format_spread(run).items():
-            values = [s.value for s in formats.values() if math.isfinite(s.value)]
             spreads.setdefault(task, []).append({
-                "run": i, "n_formats": len(formats),
-                "spread": f"{100 * (max(values) - min(values)):.1f}" if values else "—",
+                "run": i, "n_formats": len(formats), "spread": percent(score_span(formats.values())),
                 "detail": " · ".join(f"{name} {100 * s.value:.1f}" for name, s in list(formats.items())[:8]),
                 "strip": Markup(format_strip(formats, index=i, label=f"{run.model} · {task}"))})
 
     records = []
     for i, run in enumerate(runs):
-        primaries = {t: primary_metric(run, t) for t in run.results.get("tasks", {})}
-        records += [_sample_record(i, row, primaries.get(row["task"])) for row in run.samples]
+        primaries = {name: t.primary_metric for name, t in run.tasks.items()}
+        records += [_sample_record(i, record, primaries.get(record.task)) for record in run.samples]
     n_samples = len(records)
     if max_samples is not None:
         records = records[:max_samples]
@@ -176,7 +170,7 @@ def report_context(runs: Sequence[SavedRun], *, title: str | None = None,
     }
 
 
-def build_report(runs: Sequence[SavedRun], *, title: str | None = None, max_samples: int | None = None) -> str:
+def build_report(runs: Sequence[Run], *, title: str | None = None, max_samples: int | None = None) -> str:
     """The report as one HTML string (see the module docstring)."""
     if not runs:
         raise ValueError("a report needs at least one run")
@@ -186,7 +180,7 @@ def build_report(runs: Sequence[SavedRun], *, title: str | None = None, max_samp
     return _environment().get_template("report.html.j2").render(**context)
 
 
-def write_report(runs: Sequence[SavedRun], path: str | Path, *, title: str | None = None,
+def write_report(runs: Sequence[Run], path: str | Path, *, title: str | None = None,
                  max_samples: int | None = None) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

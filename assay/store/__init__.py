@@ -1,4 +1,4 @@
-"""Saved runs: run directories read back, and the results store (SQLite or any SQLAlchemy URL)."""
+"""Saved runs: run directories written and read back, and the results store (SQLite or any SQLAlchemy URL)."""
 
 from assay.store.db import (
     MetricRow,
@@ -6,14 +6,16 @@ from assay.store.db import (
     RunInfo,
     StoreError,
     default_store_location,
+    load_run,
     load_runs,
     save_run_dir,
     store_url,
 )
-from assay.store.rundir import SavedRun, load_run_dir
+from assay.store.rundir import load_run_dir, write_run_dir
 from assay.store.scrub import REDACTED, scrub, scrub_results, scrub_text
 
 __all__ = [
-    "REDACTED", "MetricRow", "ResultsStore", "RunInfo", "SavedRun", "StoreError", "default_store_location",
-    "load_run_dir", "load_runs", "save_run_dir", "scrub", "scrub_results", "scrub_text", "store_url",
+    "REDACTED", "MetricRow", "ResultsStore", "RunInfo", "StoreError", "default_store_location",
+    "load_run", "load_run_dir", "load_runs", "save_run_dir", "scrub", "scrub_results", "scrub_text", "store_url",
+    "write_run_dir",
 ]

@@ -6,8 +6,7 @@ reads while `assay run` writes), any SQLAlchemy URL on request
 
 Secrets are scrubbed on the way in (`assay.store.scrub`). A run is keyed by its run id;
 saving a run id again replaces it, so `assay import` is idempotent. `load()` gives back the
-same `SavedRun` that `load_run_dir` reads from a run directory, so every analysis works on
-either.
+same `Run` that `load_run_dir` reads from a run directory, so every analysis works on either.
 """
 
 from __future__ import annotations
@@ -24,8 +23,10 @@ from sqlalchemy import and_, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from assay.core.results import SampleRecord
+from assay.core.run import Run
 from assay.errors import AssayError, ConfigError, MissingDependencyError
-from assay.store.rundir import SavedRun, load_run_dir
+from assay.store.rundir import load_run_dir
 from assay.store.schema import SCHEMA_VERSION, meta_table, metadata, metrics_table, runs_table, samples_table
 from assay.store.scrub import scrub_results
 
@@ -101,6 +102,10 @@ def _float(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
@@ -109,8 +114,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _sample_row(run_id: str, position: int, row: dict[str, Any]) -> dict[str, Any]:
-    row = _nan_to_none(row)
+def _sample_row(run_id: str, position: int, record: SampleRecord) -> dict[str, Any]:
+    row = _nan_to_none(record.to_dict())
     meta = row.get("metadata") or {}
     difficulty = meta.get("difficulty")
     search = "\n".join(_text(row.get(k)) for k in ("sample_id", "prompt", "response", "extracted", "target"))
@@ -170,27 +175,27 @@ class ResultsStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def save(self, run: SavedRun, source: str | None = None) -> RunInfo:
-        """Store a run (replacing a stored run with the same id) and return its summary."""
-        results = scrub_results(_nan_to_none(run.results))
+    def save(self, run: Run, source: str | None = None) -> RunInfo:
+        """Store a run (replacing a stored run with the same id) and return its summary.
+        `source` is where it came from (default: the run's directory, if it has one)."""
+        results = scrub_results(_nan_to_none(run.to_dict()))
         run_id = run.run_id
         results["run_id"] = run_id
         manifest = results.get("manifest") or {}
-        tasks = results.get("tasks") or {}
-        metric_rows = []
-        for task, info in tasks.items():
-            for position, (name, m) in enumerate((info.get("metrics") or {}).items()):
-                metric_rows.append({
-                    "run_id": run_id, "task": task, "metric": name, "position": position,
-                    "value": m.get("value"), "n": m.get("n"), "stderr": m.get("stderr"), "ci_low": m.get("ci_low"),
-                    "ci_high": m.get("ci_high"), "method": m.get("method"), "n_failed": m.get("n_failed"),
-                })
+        metric_rows = [
+            {"run_id": run_id, "task": name, "metric": metric, "position": position, "value": _finite(m.value),
+             "n": m.n, "stderr": _finite(m.stderr), "ci_low": _finite(m.ci_low), "ci_high": _finite(m.ci_high),
+             "method": m.method, "n_failed": m.n_failed}
+            for name, task in run.tasks.items()
+            for position, (metric, m) in enumerate(task.metrics.items())
+        ]
+        if source is None and run.path is not None:
+            source = str(run.path)
         run_row = {
             "run_id": run_id, "model": run.model, "started": manifest.get("started"),
-            "finished": manifest.get("finished"), "saved_at": _now(),
-            "source": source if source is not None else str(run.path), "assay_version": manifest.get("assay_version"),
-            "n_tasks": len(tasks), "n_samples": len(run.samples),
-            "n_failed": sum(1 for r in run.samples if r.get("error")),
+            "finished": manifest.get("finished"), "saved_at": _now(), "source": source,
+            "assay_version": manifest.get("assay_version"), "n_tasks": len(run.tasks),
+            "n_samples": len(run.samples), "n_failed": run.n_failed,
             "manifest": manifest, "results": {k: v for k, v in results.items() if k != "manifest"},
         }
         with self._errors("write to"), self.engine.begin() as conn:
@@ -199,8 +204,8 @@ class ResultsStore:
             if metric_rows:
                 conn.execute(insert(metrics_table), metric_rows)
             batch: list[dict[str, Any]] = []
-            for position, row in enumerate(run.samples):
-                batch.append(_sample_row(run_id, position, row))
+            for position, record in enumerate(run.samples):
+                batch.append(_sample_row(run_id, position, record))
                 if len(batch) >= _INSERT_BATCH:
                     conn.execute(insert(samples_table), batch)
                     batch = []
@@ -267,18 +272,18 @@ class ResultsStore:
             value = conn.execute(select(runs_table.c.manifest).where(runs_table.c.run_id == run_id)).scalar()
         return dict(value or {})
 
-    def load(self, run_id: str) -> SavedRun:
-        """The run as a `SavedRun` (results with manifest, every sample row in order)."""
+    def load(self, run_id: str) -> Run:
+        """The stored run (its summaries, manifest and every sample, in order) as a `Run`."""
         run_id = self.resolve_id(run_id)
         with self._errors("read"), self.engine.connect() as conn:
             head = conn.execute(select(runs_table.c.results, runs_table.c.manifest, runs_table.c.source)
                                 .where(runs_table.c.run_id == run_id)).one()
             rows = conn.execute(select(samples_table.c.row).where(samples_table.c.run_id == run_id)
                                 .order_by(samples_table.c.position)).scalars()
-            samples = [dict(r) for r in rows]
+            samples = [SampleRecord.from_dict(r) for r in rows]
         results = dict(head.results)
         results["manifest"] = dict(head.manifest or {})
-        return SavedRun(Path(head.source or f"store:{run_id}"), results, samples)
+        return Run.from_dict(results, samples, path=Path(head.source) if head.source else None)
 
     def metrics(self, run_ids: Sequence[str] | None = None) -> list[MetricRow]:
         """Metric rows (of the given runs, else of every run), with each run's model and start."""
@@ -293,8 +298,8 @@ class ResultsStore:
                               r.method or "", int(r.n_failed or 0)) for r in conn.execute(query)]
 
     def samples(self, run_id: str, *, task: str | None = None, query: str | None = None,
-                offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-        """One page of a run's sample rows (as in samples.jsonl) and how many match in all.
+                offset: int = 0, limit: int = 50) -> tuple[list[SampleRecord], int]:
+        """One page of a run's samples and how many match in all.
 
         `query` matches, case-insensitively, a substring of the id, prompt, response,
         extracted answer or target."""
@@ -308,10 +313,10 @@ class ResultsStore:
             total = conn.execute(select(func.count()).select_from(samples_table).where(and_(*where))).scalar_one()
             rows = conn.execute(select(samples_table.c.row).where(and_(*where)).order_by(samples_table.c.position)
                                 .offset(max(0, offset)).limit(max(1, limit))).scalars()
-            return [dict(r) for r in rows], int(total)
+            return [SampleRecord.from_dict(r) for r in rows], int(total)
 
-    def sample(self, run_id: str, task: str, sample_id: str, format: str | None = None) -> dict[str, Any] | None:
-        """One sample row, or None. With several formats of one item, `format` picks one."""
+    def sample(self, run_id: str, task: str, sample_id: str, format: str | None = None) -> SampleRecord | None:
+        """One sample, or None. With several formats of one item, `format` picks one."""
         run_id = self.resolve_id(run_id)
         where = [samples_table.c.run_id == run_id, samples_table.c.task == task,
                  samples_table.c.sample_id == sample_id]
@@ -320,7 +325,7 @@ class ResultsStore:
         with self._errors("read"), self.engine.connect() as conn:
             row = conn.execute(select(samples_table.c.row).where(and_(*where))
                                .order_by(samples_table.c.position).limit(1)).scalar()
-        return None if row is None else dict(row)
+        return None if row is None else SampleRecord.from_dict(row)
 
     def models(self) -> list[str]:
         with self._errors("read"), self.engine.connect() as conn:
@@ -366,9 +371,20 @@ def save_run_dir(path: str | Path, location: str | Path | None = None) -> RunInf
         return store.import_dir(path)
 
 
-def load_runs(specs: Sequence[str | Path], location: str | Path | None = None) -> list[SavedRun]:
-    """Each spec is a run directory, or else a run id (or a unique prefix of one) in the store."""
-    runs: list[SavedRun] = []
+def load_run(path_or_id: str | Path, store: ResultsStore | str | Path | None = None) -> Run:
+    """A saved run: `path_or_id` is a run directory, or else a run id (or a unique prefix of
+    one) in `store` (a `ResultsStore`, a store location, or None for the default store)."""
+    if Path(path_or_id).is_dir():
+        return load_run_dir(path_or_id)
+    if isinstance(store, ResultsStore):
+        return store.load(str(path_or_id))
+    with ResultsStore(store) as opened:
+        return opened.load(str(path_or_id))
+
+
+def load_runs(specs: Sequence[str | Path], location: str | Path | None = None) -> list[Run]:
+    """`load_run` of each spec, opening the store (once) only when a spec is not a directory."""
+    runs: list[Run] = []
     store: ResultsStore | None = None
     try:
         for spec in specs:

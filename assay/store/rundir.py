@@ -1,42 +1,62 @@
-"""Read a run directory (`samples.jsonl` + `results.json`) back into typed data."""
+"""A run directory: `samples.jsonl` (one line per sample) + `results.json`, written from and
+read back into a `Run`.
+
+`results.json` is `Run.to_dict()` (without samples); runs written by older versions, whose
+tasks have no `scorers` or `generation` keys, read back with those empty.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
 from pathlib import Path
 from typing import Any
 
+from assay.core.results import SampleRecord
+from assay.core.run import Run
 from assay.errors import ConfigError
 
 _REQUIRED_SAMPLE_FIELDS = ("task", "sample_id", "scores")
 
 
-@dataclass(frozen=True)
-class SavedRun:
-    """A finished run as written by `assay run`: its results dict and per-sample rows."""
-
-    path: Path
-    results: dict[str, Any]
-    samples: list[dict[str, Any]]
-
-    @property
-    def model(self) -> str:
-        return str(self.results.get("model", "?"))
-
-    @property
-    def run_id(self) -> str:
-        return str(self.results.get("run_id", self.path.name))
-
-    def task_metrics(self, task: str) -> list[str]:
-        return list(self.results.get("tasks", {}).get(task, {}).get("metrics", {}))
-
-    def rows(self, task: str) -> list[dict[str, Any]]:
-        return [r for r in self.samples if r["task"] == task]
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: failed scores are written as null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
 
 
-def load_run_dir(path: str | Path) -> SavedRun:
-    """Load OUT/results.json and OUT/samples.jsonl; errors name the file, line and field."""
+def _line(value: Any, **options: Any) -> str:
+    """`value` as JSON with NaN written as null. Most records hold no NaN: `allow_nan=False`
+    finds that out at C speed, and only the rest take the slower walk through `_clean`."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, **options)
+    except ValueError:
+        return json.dumps(_clean(value), ensure_ascii=False, **options)
+
+
+def write_run_dir(run: Run, directory: str | Path) -> Path:
+    """Write `samples.jsonl` and `results.json` under `directory` (each atomically: a temp
+    file, then a rename) and return the directory."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "samples.jsonl.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        for record in run.samples:
+            fh.write(_line(record.to_dict()) + "\n")
+    tmp.replace(out / "samples.jsonl")
+    tmp = out / "results.json.tmp"
+    tmp.write_text(_line(run.to_dict(), indent=2), encoding="utf-8")
+    tmp.replace(out / "results.json")
+    return out
+
+
+def load_run_dir(path: str | Path) -> Run:
+    """Load OUT/results.json and OUT/samples.jsonl into a `Run`; errors name the file, line and field."""
     root = Path(path)
     results_file, samples_file = root / "results.json", root / "samples.jsonl"
     for f in (results_file, samples_file):
@@ -49,6 +69,8 @@ def load_run_dir(path: str | Path) -> SavedRun:
         raise ConfigError(f"invalid JSON: {exc.msg}", file=results_file, line=exc.lineno) from None
     if not isinstance(results, dict) or "tasks" not in results:
         raise ConfigError("no 'tasks' in results", file=results_file, field="tasks")
+    if not isinstance(results["tasks"], dict):
+        raise ConfigError("'tasks' must be a mapping of task name to its summary", file=results_file, field="tasks")
     samples = []
     with samples_file.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
@@ -58,8 +80,22 @@ def load_run_dir(path: str | Path) -> SavedRun:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"invalid JSON: {exc.msg}", file=samples_file, line=number) from None
-            for name in _REQUIRED_SAMPLE_FIELDS:
-                if name not in row:
-                    raise ConfigError("missing field", file=samples_file, line=number, field=name)
-            samples.append(row)
-    return SavedRun(root, results, samples)
+            if not isinstance(row, dict):
+                raise ConfigError("a sample line must be a JSON object", file=samples_file, line=number)
+            samples.append(_record(row, samples_file, number))
+    try:
+        return Run.from_dict(results, samples, path=root)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"malformed run summary: {exc}", file=results_file) from None
+
+
+def _record(row: dict[str, Any], file: Path, line: int) -> SampleRecord:
+    for name in _REQUIRED_SAMPLE_FIELDS:
+        if name not in row:
+            raise ConfigError("missing field", file=file, line=line, field=name)
+    if not isinstance(row["scores"], dict):
+        raise ConfigError("must be a mapping of metric to value", file=file, line=line, field="scores")
+    try:
+        return SampleRecord.from_dict(row)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad value: {exc}", file=file, line=line) from None

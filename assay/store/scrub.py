@@ -16,7 +16,10 @@ page, so an old store or a hand-edited run directory cannot leak one):
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from assay.core.run import Run
 
 REDACTED = "[redacted]"
 
@@ -77,11 +80,22 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def scrub_results(results: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a run's `results.json` with its manifest and task settings scrubbed.
+@overload
+def scrub_results(results: "Run") -> "Run": ...
+@overload
+def scrub_results(results: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def scrub_results(results: "Run | dict[str, Any]") -> "Run | dict[str, Any]":
+    """A copy of a run (a `Run`, or its `results.json` dict form) with its manifest and task
+    settings scrubbed; a `Run` keeps its samples.
 
     Task and metric *names* are data, not settings (a task may be called `keyword-match`),
     so the `tasks` mapping and each task's `metrics` are walked by structure, not by key."""
+    if not isinstance(results, dict):
+        from assay.core.run import Run
+
+        return Run.from_dict(scrub_results(results.to_dict()), results.samples, path=results.path)
     out = {key: value if key == "tasks" else scrub({key: value})[key] for key, value in results.items()}
     tasks = results.get("tasks")
     if isinstance(tasks, dict):

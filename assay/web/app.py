@@ -28,23 +28,21 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from assay.analyses.compare import compare_runs
-from assay.core.results import MetricSummary
-from assay.report.summaries import (
+from assay.analyses.summaries import (
     BREAKDOWN_KEYS,
     TaskScore,
     breakdown,
-    display_value,
     format_spread,
     leaderboard,
-    mean_over_tasks,
-    percent,
-    primary_metric,
+    mean_of_task_scores,
+    primary_summary,
     score_of,
-    task_metrics,
 )
+from assay.core.results import MetricSummary, SampleRecord
+from assay.core.run import Run
+from assay.report.display import display_value, percent
 from assay.report.svg import ForestRow, describe, format_strip, forest_plot, interval_bar
 from assay.store.db import MetricRow, ResultsStore, RunInfo, StoreError
-from assay.store.rundir import SavedRun
 from assay.store.scrub import scrub_results
 from assay.version import __version__
 
@@ -83,14 +81,14 @@ def _host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
-def _sample_view(row: dict[str, Any], primary: str | None) -> dict[str, Any]:
-    meta = row.get("metadata") or {}
-    value = score_of(row, primary)
+def _sample_view(record: SampleRecord, primary: str | None) -> dict[str, Any]:
+    meta = record.metadata
+    value = score_of(record, primary)
     return {
-        "task": row["task"], "sample_id": row["sample_id"], "format": row.get("format"),
-        "prompt": str(row.get("prompt") or ""), "response": display_value(row.get("response"), meta),
-        "extracted": display_value(row.get("extracted"), meta), "target": display_value(row.get("target"), meta),
-        "score": None if math.isnan(value) else value, "error": row.get("error"), "row": row,
+        "task": record.task, "sample_id": record.sample_id, "format": record.format,
+        "prompt": str(record.prompt or ""), "response": display_value(record.response, meta),
+        "extracted": display_value(record.extracted, meta), "target": display_value(record.target, meta),
+        "score": None if math.isnan(value) else value, "error": record.error, "row": record,
     }
 
 
@@ -110,7 +108,7 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
         context.setdefault("store_url", store.display_url)
         return HTMLResponse(env.get_template(name).render(**context), status_code=status)
 
-    def load(run_id: str) -> SavedRun:
+    def load(run_id: str) -> Run:
         try:
             return store.load(run_id)
         except StoreError as exc:
@@ -161,10 +159,11 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(run_id: str, q: str = "", task: str = "", page: int = 1) -> HTMLResponse:
         run = load(run_id)
-        metrics = task_metrics(run)
-        primaries = {t: primary_metric(run, t) for t in metrics}
-        rows = [ForestRow(f"{t} ({primaries[t]})", [metrics[t].get(primaries[t] or "")]) for t in metrics]
-        mean = mean_over_tasks([metrics[t][p] for t, p in primaries.items() if p]) if len(metrics) > 1 else None
+        metrics = run.metrics
+        primaries = {name: t.primary_metric for name, t in run.tasks.items()}
+        rows = [ForestRow(f"{t} ({primaries[t]})", [primary_summary(run, t)]) for t in metrics]
+        mean = (mean_of_task_scores([s for t in metrics if (s := primary_summary(run, t)) is not None])
+                if len(metrics) > 1 else None)
         if mean is not None:
             rows.append(ForestRow(f"mean over {len(metrics)} tasks", [mean], emphasis=True))
         offset = (max(1, page) - 1) * PAGE_SIZE
@@ -175,20 +174,20 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
             mean=mean, forest=Markup(forest_plot(rows, [run.model])),
             breakdowns={key: b for key in BREAKDOWN_KEYS if (b := breakdown(run, key))},
             spreads={t: Markup(format_strip(f, label=t)) for t, f in format_spread(run).items()},
-            manifest=json.dumps(scrub_results(run.results).get("manifest") or {}, indent=2, ensure_ascii=False),
-            samples=[_sample_view(r, primaries.get(r["task"])) for r in samples], total=total, q=q, task=task,
+            manifest=json.dumps(scrub_results(run).manifest, indent=2, ensure_ascii=False),
+            samples=[_sample_view(r, primaries.get(r.task)) for r in samples], total=total, q=q, task=task,
             page=max(1, page), pages=max(1, math.ceil(total / PAGE_SIZE)),
         )
 
     @app.get("/runs/{run_id}/samples/{task}/{sample_id:path}", response_class=HTMLResponse)
     def sample_page(run_id: str, task: str, sample_id: str, format: str | None = None) -> HTMLResponse:
         info = run_info(run_id)
-        row = store.sample(info.run_id, task, sample_id, format)
-        if row is None:
+        record = store.sample(info.run_id, task, sample_id, format)
+        if record is None:
             raise NotFound(f"no sample '{sample_id}' of task '{task}' in run {info.run_id}")
         primary = next((m.metric for m in store.metrics([info.run_id]) if m.task == task and m.position == 0), None)
-        view = _sample_view(row, primary)
-        meta = json.dumps(row.get("metadata") or {}, indent=2, ensure_ascii=False)
+        view = _sample_view(record, primary)
+        meta = json.dumps(record.metadata, indent=2, ensure_ascii=False, default=str)
         return render("sample.html", title=f"{sample_id} · {task}", info=info, s=view, metadata=meta, primary=primary)
 
     @app.get("/compare", response_class=HTMLResponse)
@@ -203,9 +202,9 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
         items: list[dict[str, Any]] = []
         if task:
             metric = next(t.metric for t in result.tasks if t.task == task)
-            rows_b = {r["sample_id"]: r for r in run_b.rows(task)}
+            rows_b = {r.sample_id: r for r in run_b.rows(task)}
             for ra in run_a.rows(task):
-                rb = rows_b.get(ra["sample_id"])
+                rb = rows_b.get(ra.sample_id)
                 if rb is None:
                     continue
                 sa, sb = score_of(ra, metric), score_of(rb, metric)

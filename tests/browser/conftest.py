@@ -21,7 +21,8 @@ from typing import Any, Iterator
 import pytest
 
 from assay.store import ResultsStore
-from tests.unit.store.runs import add_format, make_run
+from assay.tasks.format_grammar import sample_formats
+from tests.unit.store.runs import make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,15 +42,14 @@ class Dashboard:
 @pytest.fixture(scope="session")
 def dashboard_data(tmp_path_factory: pytest.TempPathFactory) -> Dashboard:
     """Three runs in one store: alpha (good at `say`, secrets in its manifest), beta (worse,
-    two prompt formats of `say`), and evil (every response an XSS payload, a hostile model
-    name and sample id)."""
+    and `say` again in a second prompt format, as the engine names it: `say@FORMAT_ID`), and
+    evil (every response an XSS payload, a hostile model name and sample id)."""
     root = tmp_path_factory.mktemp("dashboard")
     dirs = {
         "alpha": make_run(root / "alpha", "alpha", skill=0.75, secrets=True),
-        "beta": make_run(root / "beta", "beta", skill=0.3),
+        "beta": make_run(root / "beta", "beta", skill=0.3, formats=sample_formats(2, 0)[1:]),
         "evil<b>x</b>": make_run(root / "evil", "evil<b>x</b>", hostile=True, secrets=True),
     }
-    add_format(dirs["beta"])
     store = root / "store.sqlite"
     with ResultsStore(store) as s:
         runs = {model: s.import_dir(d).run_id for model, d in dirs.items()}

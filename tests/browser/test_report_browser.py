@@ -3,6 +3,7 @@ filters and pages, a row opens in full, and hostile model output stays text."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -66,7 +67,8 @@ def test_report_renders_offline_and_the_sample_table_works(page: Watched, report
 
 def test_hostile_output_in_the_report_is_inert(page: Watched, dashboard_data: Dashboard) -> None:
     run = load_run_dir(dashboard_data.dirs["evil<b>x</b>"])
-    run.samples[0]["prompt"] = "</script><script>window.__pwned=4</script><!-- " + run.samples[0]["prompt"]
+    first = run.samples[0]
+    run.samples[0] = dataclasses.replace(first, prompt="</script><script>window.__pwned=4</script><!-- " + first.prompt)
     path = write_report([run], dashboard_data.root / "hostile.html")
     assert SECRET not in path.read_text()
     _open(page, path)

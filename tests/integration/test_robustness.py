@@ -35,7 +35,7 @@ def test_formats_change_accuracy_by_a_measurable_spread(spread_run):
     assert s.range >= 0.1  # at least two items' worth of accuracy between formats
     assert s.std > 0
     assert all(f.ci_low <= f.accuracy <= f.ci_high for f in s.scores)
-    assert {r.format for rep in run.reports for r in rep.records} == {f.id for f in formats}
+    assert {r.format for r in run.samples} == {f.id for f in formats}
 
 
 def test_bandit_finds_extremes_with_fewer_calls_than_exhaustive(spread_run):

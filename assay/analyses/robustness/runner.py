@@ -21,10 +21,11 @@ from assay.analyses.robustness.spread import FORMAT_TASK_SEP, FormatSpread, spre
 from assay.analyses.robustness.versions import VersionReport, version_matrix, version_metrics
 from assay.core.format import PromptFormat
 from assay.core.results import SampleRecord
+from assay.core.run import Run
 from assay.core.sample import Sample
 from assay.core.task import Task
 from assay.engine.cache import ResponseCache
-from assay.engine.run import RunOptions, RunResult, evaluate
+from assay.engine.run import RunOptions, evaluate
 from assay.models.base import Model
 from assay.tasks.builtin import make_builtin
 from assay.tasks.suites.logic import _NAMES as LOGIC_NAMES
@@ -49,22 +50,17 @@ def _limited(task: Task, options: RunOptions) -> list[Sample]:
 
 
 def run_format_spread(model: Model, tasks: Sequence[Task], formats: Sequence[PromptFormat],
-                      cache: ResponseCache, options: RunOptions = QUIET) -> tuple[RunResult, list[FormatSpread]]:
+                      cache: ResponseCache, options: RunOptions = QUIET) -> tuple[Run, list[FormatSpread]]:
     """Evaluate every task under every format; the run and each task's spread (first metric)."""
     variants = [v for t in tasks for v in format_variants(t, formats)]
     run = evaluate(model, variants, cache, options)
-    spreads: list[FormatSpread] = []
-    for task in tasks:
-        records = [r for rep in run.reports if rep.task.name.split(FORMAT_TASK_SEP)[0] == task.name
-                   for r in rep.records]
-        spreads.extend(spread_from_records(records, task.metric_names[0]))
-    return run, spreads
+    return run, spreads_of_run(run)
 
 
-def score_matrix(run: RunResult, metric: str = "acc") -> tuple[list[str], np.ndarray]:
-    """(variants x items) scores from a run whose reports share the same sample ids."""
-    names = [rep.task.name for rep in run.reports]
-    by_task = [{r.sample_id: r.scores.get(metric, np.nan) for r in rep.records} for rep in run.reports]
+def score_matrix(run: Run, metric: str = "acc") -> tuple[list[str], np.ndarray]:
+    """(variants x items) scores from a run whose tasks share the same sample ids."""
+    names = list(run.tasks)
+    by_task = [{r.sample_id: r.scores.get(metric, np.nan) for r in run.rows(name)} for name in names]
     ids = sorted(set.intersection(*(set(m) for m in by_task)))
     return names, np.array([[m[i] for i in ids] for m in by_task], dtype=float)
 
@@ -82,7 +78,7 @@ def lazy_format_oracle(model: Model, task: Task, formats: Sequence[PromptFormat]
         sub = with_samples(variants[arm], variants[arm].name, chosen)
         run = evaluate(model, [sub], cache, replace(options, limit=None, show_progress=False))
         calls.extend([1] * len(chosen))
-        got = {r.sample_id: r.scores.get(task.metric_names[0], np.nan) for r in run.reports[0].records}
+        got = {r.sample_id: r.scores.get(task.metric_names[0], np.nan) for r in run.rows(sub.name)}
         return [got[s.id] for s in chosen]
 
     return oracle, len(samples), calls
@@ -99,8 +95,8 @@ def run_option_order(model: Model, task: Task, permutations: Mapping[str, Sequen
                 for name, p in permutations.items()]
     run = evaluate(model, variants, cache, replace(options, limit=None))
     runs = {}
-    for name, rep in zip(permutations, run.reports):
-        ok = [r for r in rep.records if r.extracted is not None]
+    for name, variant in zip(permutations, variants):
+        ok = [r for r in run.rows(variant.name) if r.extracted is not None]
         runs[name] = ([int(r.extracted) for r in ok], [int(r.target) for r in ok])
     return order_report(runs, k)
 
@@ -116,7 +112,7 @@ def run_consistency(model: Model, task: Task, m: int, temperature: float, cache:
                 for j in range(m)]
     run = evaluate(model, variants, cache, replace(options, limit=None))
     metric = task.metric_names[0]
-    per = [{r.sample_id: r for r in rep.records} for rep in run.reports]
+    per = [{r.sample_id: r for r in run.rows(v.name)} for v in variants]
     ids = [s.id for s in samples if all(s.id in p and p[s.id].error is None for p in per)]
     answers = [[_hashable(p[i].extracted) for p in per] for i in ids]
     correct = [[float(p[i].scores.get(metric, 0.0)) for p in per] for i in ids]
@@ -134,7 +130,7 @@ def run_versions(model: Model, suite: str, n: int, seeds: Sequence[int], cache: 
     tasks = [replace(make_builtin(suite, n, s), name=f"{suite}@v{j}") for j, s in enumerate(seeds)]
     run = evaluate(model, tasks, cache, options)
     metric = tasks[0].metric_names[0]
-    per = [{r.sample_id: r.scores.get(metric, float("nan")) for r in rep.records} for rep in run.reports]
+    per = [{r.sample_id: r.scores.get(metric, float("nan")) for r in run.rows(t.name)} for t in tasks]
     _, matrix = version_matrix(per)
     return version_metrics(matrix)
 
@@ -163,7 +159,7 @@ def run_perturbations(model: Model, task: Task, kinds: Sequence[str], cache: Res
     variants += [with_samples(task, f"{task.name}@{k}", v) for k, v in rewrites.items()]
     run = evaluate(model, variants, cache, replace(options, limit=None))
     metric = task.metric_names[0]
-    per = [{r.sample_id: r.scores.get(metric, float("nan")) for r in rep.records} for rep in run.reports]
+    per = [{r.sample_id: r.scores.get(metric, float("nan")) for r in run.rows(v.name)} for v in variants]
     ids = [s.id for s in samples]
     base = [per[0][i] for i in ids]
     return [perturbation_report(k, base, [p[i] for i in ids]) for k, p in zip(rewrites, per[1:])]
@@ -187,7 +183,7 @@ def instruction_scores(model: Model, tasks: Sequence[Task], instructions: Mappin
     variants = [replace(t, instruction=text, name=f"{t.name}@{key}")
                 for t in tasks for key, text in instructions.items()]
     run = evaluate(model, variants, cache, options)
-    values = [rep.metrics[rep.task.metric_names[0]].value for rep in run.reports]
+    values = [run.tasks[v.name].metrics[v.metric_names[0]].value for v in variants]
     return np.array(values, dtype=float).reshape(len(tasks), len(instructions))
 
 
@@ -223,14 +219,15 @@ def run_instruction_grid_loading(specs: Sequence[str], load: Callable[[str], Mod
     return scores, _grid(scores, specs, instructions, tasks, top_k)
 
 
-def spreads_of_run(run: RunResult) -> list[FormatSpread]:
+def spreads_of_run(run: Run) -> list[FormatSpread]:
     """Each base task's spread over the formats a run evaluated (its first metric)."""
     by_base: dict[str, list[SampleRecord]] = {}
     metric: dict[str, str] = {}
-    for rep in run.reports:
-        base = rep.task.name.split(FORMAT_TASK_SEP)[0]
-        by_base.setdefault(base, []).extend(rep.records)
-        metric.setdefault(base, rep.task.metric_names[0])
+    for name, task in run.tasks.items():
+        if task.primary_metric is None:
+            continue
+        by_base.setdefault(task.base_name, []).extend(run.rows(name))
+        metric.setdefault(task.base_name, task.primary_metric)
     return [s for base, recs in by_base.items() for s in spread_from_records(recs, metric[base])]
 
 

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from assay.core.results import SampleRecord
 from assay.stats import wilson
 
 FORMAT_TASK_SEP = "@"
@@ -100,14 +101,13 @@ def base_task(name: str) -> str:
     return name.split(FORMAT_TASK_SEP, 1)[0]
 
 
-def spread_from_records(records: Iterable[Any], metric: str = "acc") -> list[FormatSpread]:
-    """One spread per base task from sample records (`SampleRecord`s or their dicts), grouped
-    by the record's `format` field. Tasks seen in a single format are left out."""
+def spread_from_records(records: Iterable[SampleRecord], metric: str = "acc") -> list[FormatSpread]:
+    """One spread per base task from sample records, grouped by the record's `format` field.
+    Tasks seen in a single format are left out."""
     grouped: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for rec in records:
-        row = rec if isinstance(rec, Mapping) else rec.to_dict()
-        value = (row.get("scores") or {}).get(metric)
+        value = rec.scores.get(metric)
         if value is None:
             continue
-        grouped[base_task(row["task"])][row["format"]].append(float(value))
+        grouped[base_task(rec.task)][rec.format].append(float(value))
     return [format_spread(task, fmts, metric) for task, fmts in grouped.items() if len(fmts) > 1]

@@ -11,11 +11,10 @@ from assay.analyses.compare import compare_runs
 from assay.cli import main
 from assay.core import Sample, Task, TaskKind
 from assay.engine.cache import ResponseCache
-from assay.engine.outputs import write_run
 from assay.engine.run import RunOptions, evaluate
 from assay.errors import ConfigError
 from assay.stats import CorrectionMethod, mcnemar_exact
-from assay.store import load_run_dir
+from assay.store import load_run_dir, write_run_dir
 from assay.testing import InstantModel
 from tests.unit.engine.test_engine import ArgmaxScorer
 
@@ -32,7 +31,7 @@ def two_runs(tmp_path):
     dirs = []
     for name in ("model-a", "model-b"):
         run = evaluate(InstantModel(name=name), tasks, ResponseCache(None), RunOptions(show_progress=False))
-        dirs.append(write_run(run, tmp_path / name))
+        dirs.append(write_run_dir(run, tmp_path / name))
     return dirs
 
 
@@ -41,8 +40,8 @@ def test_compare_aligns_items_and_matches_mcnemar(two_runs):
     result = compare_runs(a, b)
     assert [t.task for t in result.tasks] == ["t1", "t2", "t3", "t4"]
     t1 = result.tasks[0]
-    xa = np.array([r["scores"]["acc"] for r in a.rows("t1")])
-    xb = np.array([r["scores"]["acc"] for r in b.rows("t1")])
+    xa = np.array([r.scores["acc"] for r in a.rows("t1")])
+    xb = np.array([r.scores["acc"] for r in b.rows("t1")])
     assert t1.comparison.n == 60 and t1.comparison.diff == pytest.approx(xa.mean() - xb.mean())
     assert t1.comparison.p_value == pytest.approx(mcnemar_exact(xa, xb).p_value)
     # Holm: adjusted p-values are never below the raw ones
@@ -54,8 +53,8 @@ def test_compare_aligns_items_and_matches_mcnemar(two_runs):
 def test_compare_reports_unmatched_and_skipped(tmp_path, two_runs):
     a = load_run_dir(two_runs[0])
     b = load_run_dir(two_runs[1])
-    b.samples[:] = [r for r in b.samples if not (r["task"] == "t1" and r["sample_id"].endswith("-0"))
-                    and r["task"] != "t4"]
+    b.samples[:] = [r for r in b.samples if not (r.task == "t1" and r.sample_id.endswith("-0"))
+                    and r.task != "t4"]
     result = compare_runs(a, b, correction=CorrectionMethod.BENJAMINI_HOCHBERG)
     t1 = next(t for t in result.tasks if t.task == "t1")
     assert t1.unmatched == 1 and t1.comparison.n == 59
@@ -105,10 +104,10 @@ def test_variance_of_repeated_runs(tmp_path):
     for seed in range(3):
         model = InstantModel(reply=lambda req: str(int(req.params.seed) % 2))
         run = evaluate(model, [task], ResponseCache(None), RunOptions(seed=seed, show_progress=False))
-        dirs.append(write_run(run, tmp_path / f"r{seed}"))
+        dirs.append(write_run_dir(run, tmp_path / f"r{seed}"))
     runs = [load_run_dir(d) for d in dirs]
     (row,) = repeated_run_variance(runs)
-    matrix = np.array([[r["scores"]["exact_match"] for r in run.rows("sampled")] for run in runs]).T
+    matrix = np.array([[r.scores["exact_match"] for r in run.rows("sampled")] for run in runs]).T
     assert row.decomposition.to_dict() == pytest.approx(decompose_variance(matrix).to_dict())
     assert row.decomposition.within_item_variance > 0
     assert main(["variance", *map(str, dirs)]) == 0

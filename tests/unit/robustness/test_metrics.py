@@ -12,6 +12,7 @@ from assay.analyses.robustness import (
 )
 from assay.analyses.robustness.bandit import Direction
 from assay.analyses.robustness.option_order import order_report
+from assay.core.results import SampleRecord
 from assay.core.sample import Sample
 
 
@@ -27,10 +28,10 @@ def test_format_spread_by_hand():
 
 
 def test_spread_from_records_groups_by_base_task_and_format():
-    rows = [{"task": f"a@{f}", "format": f, "scores": {"acc": v}} for f, v in
-            [("default", 1), ("default", 0), ("x", 1), ("x", 1)]]
-    rows.append({"task": "b", "format": "default", "scores": {"acc": 1}})
-    (s,) = spread_from_records(rows)
+    rows = [{"task": f"a@{f}", "format": f, "scores": {"acc": v}, "sample_id": str(i)} for i, (f, v) in
+            enumerate([("default", 1), ("default", 0), ("x", 1), ("x", 1)])]
+    rows.append({"task": "b", "format": "default", "scores": {"acc": 1}, "sample_id": "0"})
+    (s,) = spread_from_records([SampleRecord.from_dict(r) for r in rows])
     assert s.task == "a" and s.range == 0.5
 
 

@@ -16,7 +16,8 @@ def test_format_variants_run_and_spread():
     task = make_builtin("arith-mc", 6, 0)
     formats = sample_formats(3, 0)
     run, spreads = run_format_spread(InstantModel(), [task], formats, ResponseCache(None))
-    assert [r.task.name for r in run.reports] == [f"arith-mc@{f.id}" for f in formats]
+    assert list(run.tasks) == [f"arith-mc@{f.id}" for f in formats]
+    assert {r.format for r in run.samples} == {f.id for f in formats}
     assert len(spreads) == 1 and len(spreads[0].scores) == 3
     assert spreads_of_run(run)[0].to_dict() == spreads[0].to_dict()
     names, matrix = score_matrix(run)

@@ -4,21 +4,23 @@ Built-in suites give real prompts and metadata (family, skills, difficulty); the
 is a generation task whose answers depend on the model's `skill`, so two models differ item
 by item. `hostile=True` makes every generated response an XSS payload, and `secrets=True`
 puts an API key into the manifest (as a setting, an environment value and a command-line
-flag): neither may ever run or show in a page.
+flag): neither may ever run or show in a page. `formats` adds prompt-format variants of
+tasks named `TASK@FORMAT_ID`, exactly as `assay run --formats K` evaluates them.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Sequence
 
+from assay.analyses.robustness.runner import format_variants
 from assay.core import Completion, Sample, Score, Task, TaskKind
+from assay.core.format import PromptFormat
 from assay.core.requests import Generate, GenerationParams
 from assay.engine.cache import ResponseCache
-from assay.engine.outputs import write_run
 from assay.engine.run import RunOptions, evaluate
+from assay.store import write_run_dir
 from assay.tasks.resolve import resolve_tasks
 from assay.testing import InstantModel
 
@@ -64,9 +66,11 @@ def replier(skill: float, hostile: bool = False):  # type: ignore[no-untyped-def
 
 
 def make_run(out: Path, model: str, *, skill: float = 0.5, builtin: Sequence[str] = BUILTIN, say_n: int = 60,
-             hostile: bool = False, secrets: bool = False) -> Path:
-    """Evaluate InstantModel `model` and write the run directory `out`."""
-    tasks = list(resolve_tasks(list(builtin))) + [say_task(say_n, hostile_id=hostile)]
+             hostile: bool = False, secrets: bool = False, formats: Sequence[PromptFormat] = ()) -> Path:
+    """Evaluate InstantModel `model` and write the run directory `out`; with `formats`, the
+    `say` task is evaluated again under each of them (as variants `say@FORMAT_ID`)."""
+    say = say_task(say_n, hostile_id=hostile)
+    tasks = list(resolve_tasks(list(builtin))) + [say] + format_variants(say, formats)
     extra = {}
     if secrets:
         extra = {"api_key": SECRET, "env": {"OPENAI_API_KEY": SECRET, "HOME": "/home/someone"},
@@ -74,19 +78,16 @@ def make_run(out: Path, model: str, *, skill: float = 0.5, builtin: Sequence[str
                  "endpoint": f"https://user:{SECRET}@example.invalid/v1"}
     run = evaluate(InstantModel(name=model, reply=replier(skill, hostile)), tasks, ResponseCache(None),
                    RunOptions(show_progress=False), model_spec=model, manifest_extra=extra)
-    return write_run(run, out)
+    return write_run_dir(run, out)
 
 
-def add_format(run_dir: Path, task: str = "say", fmt: str = "lowercase", flip_every: int = 3) -> None:
-    """Append a second prompt format of `task` to a run directory (as robustness runs will
-    write), with every `flip_every`-th score flipped so the formats disagree."""
-    path = run_dir / "samples.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    extra = []
-    for i, row in enumerate(r for r in rows if r["task"] == task):
-        copy = json.loads(json.dumps(row))
-        copy["format"] = fmt
-        if i % flip_every == 0:
-            copy["scores"] = {k: (None if v is None else 1.0 - v) for k, v in copy["scores"].items()}
-        extra.append(copy)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows + extra))
+def make_formats_run(out: Path, model: str = "instant", *, k: int = 3, suites: Sequence[str] = ("arith-mc:n=12",),
+                     seed: int = 0) -> Path:
+    """What `assay run MODEL SUITES --formats K` writes: every task once per sampled format."""
+    from assay.tasks.format_grammar import sample_formats
+
+    formats = sample_formats(k, seed)
+    tasks = [v for t in resolve_tasks(list(suites)) for v in format_variants(t, formats)]
+    run = evaluate(InstantModel(name=model), tasks, ResponseCache(None), RunOptions(show_progress=False),
+                   model_spec=model)
+    return write_run_dir(run, out)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from assay.cli import main
-from assay.store import ResultsStore, StoreError, default_store_location, load_run_dir, load_runs, store_url
+from assay.core.run import Run
+from assay.store import (
+    ResultsStore, StoreError, default_store_location, load_run, load_run_dir, load_runs, store_url, write_run_dir,
+)
 from tests.unit.store.runs import SECRET, make_run
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -32,22 +37,23 @@ def test_load_gives_back_what_the_run_directory_holds(store: ResultsStore, run_d
     saved = load_run_dir(run_dirs[0])
     info = store.import_dir(run_dirs[0])
     assert info.run_id == saved.run_id and info.model == "alpha"
-    assert info.n_samples == len(saved.samples) and info.tasks == tuple(saved.results["tasks"])
+    assert info.n_samples == len(saved.samples) and info.tasks == tuple(saved.tasks)
     loaded = store.load(info.run_id)
-    assert loaded.samples == saved.samples  # every field of every row, in order
-    assert loaded.results["tasks"] == saved.results["tasks"]
+    assert isinstance(loaded, Run)
+    assert loaded.samples == saved.samples  # every field of every sample, in order
+    assert loaded.tasks == saved.tasks  # summaries, scorer specs, generation parameters
     assert loaded.model == "alpha" and loaded.run_id == saved.run_id
     metrics = store.metrics([info.run_id])
     say = next(m for m in metrics if m.task == "say")
     assert say.metric == "exact_match" and say.position == 0
-    assert say.value == pytest.approx(saved.results["tasks"]["say"]["metrics"]["exact_match"]["value"])
+    assert say.value == pytest.approx(saved.tasks["say"].metrics["exact_match"].value)
     assert say.ci_low <= say.value <= say.ci_high and say.n == 60
 
 
 def test_import_is_idempotent_and_runs_are_listed_newest_first(store: ResultsStore, run_dirs) -> None:  # type: ignore[no-untyped-def]
     alpha, beta = (load_run_dir(d) for d in run_dirs)
-    alpha.results["manifest"]["started"] = "2026-01-02T00:00:00+00:00"
-    beta.results["manifest"]["started"] = "2026-01-03T00:00:00+00:00"
+    alpha.manifest["started"] = "2026-01-02T00:00:00+00:00"
+    beta.manifest["started"] = "2026-01-03T00:00:00+00:00"
     for run in (alpha, beta, alpha):
         store.save(run)
     runs = store.runs()
@@ -71,15 +77,15 @@ def test_run_ids_resolve_by_unique_prefix(store: ResultsStore, run_dirs) -> None
 def test_sample_search_is_case_insensitive_escaped_and_paged(store: ResultsStore, run_dirs) -> None:  # type: ignore[no-untyped-def]
     info = store.import_dir(run_dirs[0])
     rows, total = store.samples(info.run_id, task="say", limit=7)
-    assert total == 60 and len(rows) == 7 and rows[0]["sample_id"] == "say-000"
+    assert total == 60 and len(rows) == 7 and rows[0].sample_id == "say-000"
     page2, _ = store.samples(info.run_id, task="say", offset=7, limit=7)
-    assert page2[0]["sample_id"] == "say-007"
+    assert page2[0].sample_id == "say-007"
     hits, n = store.samples(info.run_id, query="SAY 15")  # prompt "Say 150".."Say 159"
-    assert n == 10 and all(r["task"] == "say" for r in hits)
+    assert n == 10 and all(r.task == "say" for r in hits)
     assert store.samples(info.run_id, query="%")[1] == 0  # LIKE wildcards are literal
     assert store.samples(info.run_id, query="say_0")[1] == 0
     one = store.sample(info.run_id, "say", "say-042")
-    assert one is not None and one["prompt"].endswith("Say 142")
+    assert one is not None and one.prompt.endswith("Say 142")
     assert store.sample(info.run_id, "say", "missing") is None
 
 
@@ -101,11 +107,11 @@ def test_secrets_are_scrubbed_before_they_reach_the_database(tmp_path: Path, run
 
 def test_nan_scores_and_nul_characters_survive(store: ResultsStore, tmp_path: Path, run_dirs) -> None:  # type: ignore[no-untyped-def]
     run = load_run_dir(run_dirs[1])
-    run.samples[0]["scores"] = {"acc": float("nan"), "acc_norm": None}
-    run.samples[0]["response"] = "a\x00b"
+    run.samples[0] = dataclasses.replace(run.samples[0], scores={"acc": float("nan"), "acc_norm": 0.5},
+                                         response="a\x00b")
     store.save(run)
     back = store.load(run.run_id).samples[0]
-    assert back["scores"] == {"acc": None, "acc_norm": None} and back["response"] == "a\ufffdb"
+    assert math.isnan(back.scores["acc"]) and back.scores["acc_norm"] == 0.5 and back.response == "a\ufffdb"
 
 
 def test_store_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,6 +143,25 @@ def test_load_runs_takes_directories_and_ids(tmp_path: Path, run_dirs) -> None: 
     assert [r.model for r in runs] == ["alpha", "beta"]
     with pytest.raises(StoreError):
         load_runs(["no-such-run"], db)
+    assert load_run(run_dirs[0]).model == "alpha"
+    assert load_run(beta.run_id[:-1], db).run_id == beta.run_id  # a unique prefix
+    with ResultsStore(db) as store:
+        assert load_run(beta.run_id, store).samples == load_run_dir(run_dirs[1]).samples
+
+
+def test_a_run_directory_round_trips_and_older_results_still_load(tmp_path: Path, run_dirs) -> None:  # type: ignore[no-untyped-def]
+    run = load_run_dir(run_dirs[1])
+    again = load_run_dir(write_run_dir(run, tmp_path / "copy"))
+    assert again.tasks == run.tasks and again.samples == run.samples and again.manifest == run.manifest
+    assert (tmp_path / "copy" / "samples.jsonl").read_text() == (run_dirs[1] / "samples.jsonl").read_text()
+    # results.json as older versions wrote it: no scorer specs, no generation parameters
+    old = json.loads((run_dirs[1] / "results.json").read_text())
+    for task in old["tasks"].values():
+        del task["scorers"], task["generation"]
+    (tmp_path / "copy" / "results.json").write_text(json.dumps(old))
+    legacy = load_run_dir(tmp_path / "copy")
+    assert all(t.scorers == [] and t.generation is None for t in legacy.tasks.values())
+    assert {n: t.metrics for n, t in legacy.tasks.items()} == {n: t.metrics for n, t in run.tasks.items()}
 
 
 def test_cli_import_runs_and_report(tmp_path: Path, run_dirs, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,8 @@ to run as root). Skipped, with the reason, when any of that is missing.
 
 from __future__ import annotations
 
+import dataclasses
+
 import glob
 import os
 import pwd
@@ -76,19 +78,19 @@ def postgres_url() -> Iterator[str]:
 def test_postgres_store_round_trip(postgres_url: str, tmp_path: Path) -> None:
     run_dir = make_run(tmp_path / "alpha", "alpha", skill=0.6, secrets=True)
     saved = load_run_dir(run_dir)
-    saved.samples[0]["response"] = "nul \x00 inside"
+    saved.samples[0] = dataclasses.replace(saved.samples[0], response="nul \x00 inside")
     with ResultsStore(postgres_url) as store:
         info = store.save(saved)
         store.save(saved)  # replacing is idempotent
         assert [r.run_id for r in store.runs()] == [info.run_id]
         back = store.load(info.run_id[:-1])
-        assert back.samples[1:] == saved.samples[1:] and back.samples[0]["response"] == "nul \ufffd inside"
-        assert list(back.results["tasks"]) == list(saved.results["tasks"])  # task order kept
+        assert back.samples[1:] == saved.samples[1:] and back.samples[0].response == "nul \ufffd inside"
+        assert list(back.tasks) == list(saved.tasks)  # task order kept
         assert store.manifest(info.run_id)["api_key"] == "[redacted]"
         assert SECRET not in str(store.manifest(info.run_id))
         hits, total = store.samples(info.run_id, query="SAY 15")  # ILIKE on PostgreSQL
         assert total == 10
         assert store.samples(info.run_id, query="%")[1] == 0
-        assert {m.task for m in store.metrics()} == set(saved.results["tasks"])
+        assert {m.task for m in store.metrics()} == set(saved.tasks)
         store.delete(info.run_id)
         assert store.runs() == []

@@ -1,0 +1,34 @@
+"""How values read on a page: an option index as "C. 52", rounded log-probabilities, percents."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def display_value(value: Any, metadata: dict[str, Any] | None = None) -> str:
+    """A response, answer or target as a person reads it: an option index becomes
+    "C. 52" when the item's choices are known; log-probabilities are rounded."""
+    choices = (metadata or {}).get("choices")
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int) and isinstance(choices, list) and 0 <= value < len(choices):
+        letter = _LETTERS[value] if value < len(_LETTERS) else str(value)
+        return f"{letter}. {choices[value]}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return "[" + ", ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in value) + "]"
+        return ", ".join(display_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {display_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def percent(x: float | None, digits: int = 1) -> str:
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{100 * x:.{digits}f}"

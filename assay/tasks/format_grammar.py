@@ -10,6 +10,11 @@ in their order, and the labels and separators keep the fields apart.
 
     grammar = FormatGrammar()
     formats = grammar.sample(10, seed=0)     # formats[0] is the default format
+
+A grammar samples in one option style: the default format's (`PromptFormat().style`) unless
+`style` says otherwise. In the cloze style no option is shown, so the option dimensions
+(choices label, option separator, enumerator) collapse to the default's: two formats that
+would render alike never count as two.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assay.core.format import Casing, OptionEnumerator, PromptFormat
+from assay.core.format import Casing, OptionEnumerator, OptionStyle, PromptFormat
 
 _PROBE_QUESTION = "Which of these is the probe?"
 _PROBE_CHOICES = ("alpha one", "beta two", "gamma three", "delta four", "epsilon five")
@@ -43,6 +48,12 @@ class FormatGrammar:
     enumerators: tuple[OptionEnumerator, ...] = tuple(OptionEnumerator)
     casings: tuple[Casing, ...] = (Casing.AS_IS, Casing.UPPER, Casing.LOWER)
     shot_separators: tuple[str, ...] = ("\n\n", "\n\n\n", "\n---\n")
+    style: OptionStyle = PromptFormat().style
+
+    @property
+    def base(self) -> PromptFormat:
+        """The default format in this grammar's style: the first of `sample(include_default=True)`."""
+        return PromptFormat().with_style(self.style)
 
     def size(self) -> int:
         """How many formats the grammar spans (before the validity check)."""
@@ -50,6 +61,11 @@ class FormatGrammar:
         return int(np.prod([len(d) for d in dims]))
 
     def _dimensions(self) -> list[tuple[object, ...]]:
+        if self.style is OptionStyle.CLOZE:  # options are not shown: their dimensions do nothing
+            base = self.base
+            descriptors = tuple(dict.fromkeys((q, base.choices_label, a) for q, _, a in self.descriptors))
+            return [descriptors, self.label_separators, self.field_separators, (base.option_separator,),
+                    (base.option_enumerator,), self.casings, self.shot_separators]
         return [self.descriptors, self.label_separators, self.field_separators, self.option_separators,
                 self.enumerators, self.casings, self.shot_separators]
 
@@ -62,20 +78,22 @@ class FormatGrammar:
             question_label=question, choices_label=choices, answer_label=answer,
             label_separator=ls, field_separator=fs, option_separator=os_,  # type: ignore[arg-type]
             option_enumerator=en, casing=ca, shot_separator=ss,  # type: ignore[arg-type]
+            show_choices=self.style is OptionStyle.LISTED,
         )
 
     def sample(self, k: int, seed: int = 0, include_default: bool = True,
                n_options: int = len(_PROBE_CHOICES)) -> list[PromptFormat]:
         """`k` distinct valid formats drawn uniformly from the grammar with `seed`.
 
-        With `include_default` the first is `PromptFormat()`, so a spread always sits next to
-        the score a plain run reports. The same (grammar, k, seed) always gives the same list.
+        With `include_default` the first is `base` (`PromptFormat()` in the default style), so a
+        spread always sits next to the score a plain run reports. The same (grammar, k, seed)
+        always gives the same list.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         dims = self._dimensions()
         rng = np.random.default_rng(seed)
-        out: list[PromptFormat] = [PromptFormat()] if include_default else []
+        out: list[PromptFormat] = [self.base] if include_default else []
         seen = {f.id for f in out}
         tries = 0
         while len(out) < k:
@@ -96,9 +114,12 @@ class FormatGrammar:
         return [f for f in fmts if is_valid_format(f)]
 
 
-def sample_formats(k: int, seed: int = 0, include_default: bool = True) -> list[PromptFormat]:
-    """`k` formats from the default grammar (the first is the default format)."""
-    return FormatGrammar().sample(k, seed, include_default)
+def sample_formats(k: int, seed: int = 0, include_default: bool = True,
+                   style: OptionStyle | None = None) -> list[PromptFormat]:
+    """`k` formats from the default grammar (the first is the default format), in `style`
+    (default: the default format's)."""
+    grammar = FormatGrammar() if style is None else FormatGrammar(style=style)
+    return grammar.sample(k, seed, include_default)
 
 
 def parse_options(fmt: PromptFormat, rendered: str, n_options: int) -> list[str] | None:
@@ -124,13 +145,17 @@ def parse_options(fmt: PromptFormat, rendered: str, n_options: int) -> list[str]
 
 
 def is_valid_format(fmt: PromptFormat, n_options: int = len(_PROBE_CHOICES)) -> bool:
-    """Whether `fmt` keeps a question answerable: the options read back intact and in order,
-    the three field labels stay distinct after casing, and no separator is empty."""
+    """Whether `fmt` keeps a question answerable: the field labels it shows stay distinct after
+    casing, no separator is empty, and (when options are listed) they read back intact and in
+    order."""
     if not fmt.label_separator or not fmt.field_separator or not fmt.option_separator:
         return False
-    labels = {fmt.casing.apply(x) for x in (fmt.question_label, fmt.choices_label, fmt.answer_label)}
-    if len(labels) < 3 or n_options > 12:
+    shown = (fmt.question_label, fmt.choices_label, fmt.answer_label) if fmt.show_choices else (
+        fmt.question_label, fmt.answer_label)
+    if len({fmt.casing.apply(x) for x in shown}) < len(shown) or n_options > 12:
         return False
+    if not fmt.show_choices:
+        return True
     choices = _PROBE_CHOICES[:n_options] if n_options <= len(_PROBE_CHOICES) else tuple(
         f"option {i}" for i in range(n_options))
     rendered = fmt.render(_PROBE_QUESTION, list(choices))

@@ -95,6 +95,14 @@ def _record(row: dict[str, Any], file: Path, line: int) -> SampleRecord:
             raise ConfigError("missing field", file=file, line=line, field=name)
     if not isinstance(row["scores"], dict):
         raise ConfigError("must be a mapping of metric to value", file=file, line=line, field="scores")
+    for metric, value in row["scores"].items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(f"a score must be a number or null, not {value!r}", file=file, line=line,
+                              field=f"scores.{metric}")
+    for name in ("tokens_in", "tokens_out", "latency_s"):
+        value = row.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(f"must be a number, not {value!r}", file=file, line=line, field=name)
     try:
         return SampleRecord.from_dict(row)
     except (TypeError, ValueError) as exc:

@@ -76,6 +76,9 @@ def test_compare_bad_directory_names_the_file(tmp_path):
     (tmp_path / "samples.jsonl").write_text('{"task": "x", "sample_id": "1", "scores": {}}\n{"task": "x"}\n')
     with pytest.raises(ConfigError, match=r"samples.jsonl:2.*sample_id"):
         load_run_dir(tmp_path)
+    (tmp_path / "samples.jsonl").write_text('{"task": "x", "sample_id": "1", "scores": {"acc": "yes"}}\n')
+    with pytest.raises(ConfigError, match=r"samples.jsonl:1, field 'scores.acc': a score must be a number"):
+        load_run_dir(tmp_path)
 
 
 def test_power_cli(capsys):

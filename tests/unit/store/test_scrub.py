@@ -38,3 +38,17 @@ def test_results_scrub_keeps_task_and_metric_names() -> None:
     assert out["tasks"]["keyword-task"]["metrics"] == {"token_f1": {"value": 0.5}}
     assert out["tasks"]["keyword-task"]["source"]["hf_token"] == REDACTED
     assert out["manifest"]["api_key"] == REDACTED and out["manifest"]["tasks"] == {"keyword-task": {"n": 3}}
+
+
+def test_a_run_is_scrubbed_like_its_dict_form() -> None:
+    from assay.core.run import Run
+
+    data = {"run_id": "r", "model": "m",
+            "tasks": {"keyword-match": {"scorers": [{"name": "judge", "params": {"api_key": "sk-" + "x" * 20}}],
+                                        "metrics": {"token_f1": {"value": 0.5, "n": 2}}}},
+            "manifest": {"command": ["assay", "run", "--api-key", "hunter2"], "seed": 0}}
+    run = scrub_results(Run.from_dict(data))
+    assert isinstance(run, Run) and run.to_dict() == Run.from_dict(scrub_results(data)).to_dict()
+    assert run.manifest["command"][-1] == REDACTED and run.manifest["seed"] == 0
+    assert run.tasks["keyword-match"].scorers[0].params["api_key"] == REDACTED
+    assert run.tasks["keyword-match"].metrics["token_f1"].value == 0.5

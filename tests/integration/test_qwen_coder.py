@@ -51,28 +51,38 @@ def qwen(qwen_gguf: Path) -> Iterator[object]:
     model.close()
 
 
-def _direct_logprobs(gguf: Path, pairs: list[tuple[list[int], list[int]]]) -> list[tuple[float, bool]]:
-    """log P(cont | head) from llama.cpp's full logits (`logits_all`), one request at a
-    time from an empty cache: no shared prefix, no selective output rows."""
+def _direct_logprob(llm: object, head: list[int], cont: list[int], split: int | None = None) -> tuple[float, bool]:
+    """log P(cont | head) from llama.cpp's full logits (`logits_all`), from an empty cache.
+
+    The last token is never fed (nothing reads its logits), as in the adapter. llama.cpp's
+    quantized matmuls give slightly different logits for different batch shapes (for
+    Qwen's Q4_K_M, feeding a context in one batch or in two moves a 4-token option by up to
+    0.44 nats), so `split` decodes `head + cont` in two batches at that position, the way the
+    adapter does when it reuses a cached context. What remains differs from the adapter only
+    in which logit rows are computed (all here, the read ones there): ~5e-4 nats.
+    """
+    full = head + cont
+    fed = full[:-1]
+    llm.reset()  # type: ignore[attr-defined]
+    for piece in ([fed] if split is None else [fed[:split], fed[split:]]):
+        llm.eval(piece)  # type: ignore[attr-defined]
+    scores = np.asarray(llm.scores[: len(fed)], dtype=np.float64)  # type: ignore[attr-defined]
+    total, greedy = 0.0, True
+    for k, token in enumerate(cont):
+        row = scores[len(head) - 1 + k]
+        log_z = row.max() + math.log(np.exp(row - row.max()).sum())
+        total += row[token] - log_z
+        greedy = greedy and int(row.argmax()) == token
+    return total, greedy
+
+
+@pytest.fixture(scope="module")
+def full_logits(qwen_gguf: Path) -> Iterator[object]:
     from llama_cpp import Llama
 
-    llm = Llama(model_path=str(gguf), n_ctx=512, logits_all=True, verbose=False)
-    try:
-        out = []
-        for head, cont in pairs:
-            llm.reset()
-            llm.eval(head + cont)
-            scores = np.asarray(llm.scores[: len(head) + len(cont)], dtype=np.float64)
-            total, greedy = 0.0, True
-            for k, token in enumerate(cont):
-                row = scores[len(head) - 1 + k]
-                log_z = row.max() + math.log(np.exp(row - row.max()).sum())
-                total += row[token] - log_z
-                greedy = greedy and int(row.argmax()) == token
-            out.append((total, greedy))
-        return out
-    finally:
-        llm.close()
+    llm = Llama(model_path=str(qwen_gguf), n_ctx=512, logits_all=True, n_threads=os.cpu_count(), verbose=False)
+    yield llm
+    llm.close()
 
 
 def test_loads_as_a_chat_model(qwen) -> None:  # type: ignore[no-untyped-def]
@@ -81,20 +91,26 @@ def test_loads_as_a_chat_model(qwen) -> None:  # type: ignore[no-untyped-def]
     assert qwen.info.identity["gguf_sha256"]
 
 
-def test_loglikelihood_equals_a_direct_computation_from_full_logits(qwen, qwen_gguf: Path) -> None:  # type: ignore[no-untyped-def]
-    results = qwen.loglikelihood(ITEMS)
+def test_loglikelihood_equals_a_direct_computation_from_full_logits(qwen, full_logits) -> None:  # type: ignore[no-untyped-def]
     pairs = [qwen.tokens.encode_pair(r.context, r.continuation) for r in ITEMS]
-    direct = _direct_logprobs(qwen_gguf, pairs)
-    for result, (head, cont), (logprob, greedy) in zip(results, pairs, direct):
+    alone = [qwen.loglikelihood([r])[0] for r in ITEMS]
+    for result, (head, cont) in zip(alone, pairs):
+        logprob, greedy = _direct_logprob(full_logits, head, cont)
         assert result.error is None, result.error
         assert result.n_tokens == len(cont)
-        # Same weights and library; only the batch shape differs (a cached context, logits
-        # rows only where read), which moves quantized matmuls by at most ~1e-2 nats.
-        assert result.logprob == pytest.approx(logprob, abs=2e-2)
-        if abs(result.logprob - logprob) < 1e-4:
-            assert result.is_greedy == greedy
-    assert results[0].logprob > results[1].logprob  # a + b for add
-    assert results[2].logprob > results[3].logprob  # Paris
+        assert result.logprob == pytest.approx(logprob, abs=2e-3)
+        assert result.is_greedy == greedy
+    assert alone[0].logprob > alone[1].logprob  # a + b for add
+    assert alone[2].logprob > alone[3].logprob  # Paris
+
+    # Together, the options of one context share its KV cache: the adapter sorts requests by
+    # tokens, so ITEMS[2] (" Paris") runs first, and ITEMS[3] decodes only from the last
+    # context position on. That is the direct computation split at that position.
+    together = qwen.loglikelihood(ITEMS)
+    head, cont = pairs[3]
+    assert together[3].logprob == pytest.approx(_direct_logprob(full_logits, head, cont, split=len(head) - 1)[0], abs=2e-3)
+    for a, b in zip(together, alone):
+        assert a.n_tokens == b.n_tokens and a.logprob == pytest.approx(b.logprob, abs=0.6)
 
 
 def test_greedy_chat_generation(qwen) -> None:  # type: ignore[no-untyped-def]

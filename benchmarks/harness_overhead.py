@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 from assay.engine.cache import ResponseCache
-from assay.engine.outputs import write_run
 from assay.engine.run import RunOptions, evaluate
 from assay.tasks.resolve import resolve_tasks
 from assay.testing import InstantModel
@@ -41,7 +40,7 @@ def run_once(n: int, workdir: Path) -> tuple[int, dict[str, float]]:
     cache.close()
     times["build+evaluate"] = time.perf_counter() - began
     began = time.perf_counter()
-    write_run(run, workdir / f"out-{time.time_ns()}")
+    run.save(workdir / f"out-{time.time_ns()}")
     times["write"] = time.perf_counter() - began
     times["total"] = time.perf_counter() - started
     samples = len(run.samples)

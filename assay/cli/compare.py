@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from assay.cli._console import console, out
+from assay.cli._console import STORE_HELP, console, out
 from assay.errors import AssayError
 
 
@@ -14,10 +14,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from assay.analyses.compare import compare_runs
     from assay.report.compare import comparison_table
     from assay.stats import CorrectionMethod
-    from assay.store import load_run_dir
+    from assay.store import load_run
 
     method = {"holm": CorrectionMethod.HOLM, "bh": CorrectionMethod.BENJAMINI_HOCHBERG}[args.correction]
-    result = compare_runs(load_run_dir(args.run_a), load_run_dir(args.run_b), metric=args.metric,
+    store = args.store
+    result = compare_runs(load_run(args.run_a, store), load_run(args.run_b, store), metric=args.metric,
                           correction=method, alpha=args.alpha, seed=args.seed)
     if not result.tasks:
         raise AssayError("the two runs share no task with a common metric and sample ids: "
@@ -32,19 +33,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_power(args: argparse.Namespace) -> int:
-    from assay.report.power import power_table
+    from assay.analyses.summaries import given_power_basis, power_bases, power_estimates
+    from assay.errors import ConfigError
+    from assay.report.power import power_estimates_table
+    from assay.store import load_run
 
-    out.print(power_table(args.run, n=args.n, p=args.p, sd=args.sd, target=args.target,
-                          alpha=args.alpha, power=args.power))
+    if args.run is not None:
+        bases = power_bases(load_run(args.run))
+    elif args.n is not None and args.p is not None:
+        bases = [given_power_basis(args.n, args.p)]
+    else:
+        raise ConfigError("give a run directory, or both --n and --p", field="--n/--p",
+                          hint="assay power runs/my-run   or   assay power --n 200 --p 0.6 --target 0.05")
+    estimates = power_estimates(bases, sd=args.sd, target=args.target, alpha=args.alpha, power=args.power)
+    out.print(power_estimates_table(estimates, alpha=args.alpha, power=args.power))
     return 0
 
 
 def cmd_variance(args: argparse.Namespace) -> int:
     from assay.analyses.repeats import repeated_run_variance
     from assay.report.variance import variance_table
-    from assay.store import load_run_dir
+    from assay.store import load_run
 
-    rows = repeated_run_variance([load_run_dir(p) for p in args.runs], metric=args.metric)
+    rows = repeated_run_variance([load_run(p) for p in args.runs], metric=args.metric)
     if not rows:
         raise AssayError("the runs share no task with a common metric and at least two common items")
     out.print(variance_table(rows))
@@ -53,14 +64,15 @@ def cmd_variance(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     compare = sub.add_parser("compare", help="paired comparison of two runs, item by item")
-    compare.add_argument("run_a", help="output directory of run A")
-    compare.add_argument("run_b", help="output directory of run B")
+    compare.add_argument("run_a", help="run A: its output directory, or its run id in the results store")
+    compare.add_argument("run_b", help="run B: its output directory, or its run id in the results store")
     compare.add_argument("--metric", help="metric to compare (default: each task's first)")
     compare.add_argument("--correction", choices=["holm", "bh"], default="holm",
                          help="multiple-comparison correction across tasks (Holm or Benjamini-Hochberg)")
     compare.add_argument("--alpha", type=float, default=0.05)
     compare.add_argument("--seed", type=int, default=0, help="seed of the permutation/bootstrap resampling")
     compare.add_argument("--json", help="also write the comparison as JSON to this file")
+    compare.add_argument("--store", help=STORE_HELP + " (to look up run ids)")
     compare.set_defaults(func=cmd_compare)
 
     power = sub.add_parser("power", help="smallest difference a benchmark can resolve, and the n needed")

@@ -8,8 +8,7 @@ from typing import Sequence
 
 from rich.table import Table
 
-from assay.analyses.summaries import PowerEstimate, given_power_basis, power_bases, power_estimates
-from assay.errors import ConfigError
+from assay.analyses.summaries import PowerEstimate
 
 
 def _fmt(x: float) -> str:
@@ -33,21 +32,3 @@ def power_estimates_table(estimates: Sequence[PowerEstimate], *, alpha: float = 
         table.add_row(e.basis.task, str(e.basis.n), _fmt(e.basis.mean), _fmt(e.mdd_unpaired), _fmt(e.mdd_paired),
                       _n(e.n_for_target_unpaired), _n(e.n_for_target_paired))
     return table
-
-
-def power_table(run: str | None, *, n: int | None, p: float | None, sd: float | None, target: float | None,
-                alpha: float = 0.05, power: float = 0.8) -> Table:
-    """Transitional, for the CLI until it calls `power_bases` / `given_power_basis`,
-    `power_estimates` and `power_estimates_table` itself: the table for a run directory, or
-    for given n and p."""
-    if run is not None:
-        from assay.store import load_run
-
-        bases = power_bases(load_run(run))
-    elif n is not None and p is not None:
-        bases = [given_power_basis(n, p)]
-    else:
-        raise ConfigError("give a run directory, or both --n and --p", field="--n/--p",
-                          hint="assay power runs/my-run   or   assay power --n 200 --p 0.6 --target 0.05")
-    estimates = power_estimates(bases, sd=sd, target=target, alpha=alpha, power=power)
-    return power_estimates_table(estimates, alpha=alpha, power=power)

@@ -9,7 +9,6 @@ import pytest
 
 from assay.cli import main
 from assay.engine.cache import ResponseCache
-from assay.engine.outputs import write_run
 from assay.engine.run import RunOptions, evaluate
 from assay.tasks.resolve import resolve_tasks
 
@@ -20,7 +19,7 @@ def test_quick_suite_end_to_end(smollm2, tmp_path: Path) -> None:
     tasks = resolve_tasks(["quick"])
     run = evaluate(smollm2, tasks, ResponseCache(tmp_path / "c.sqlite"), RunOptions(limit=2, show_progress=False),
                    model_spec="smollm2")
-    out = write_run(run, tmp_path / "out")
+    out = run.save(tmp_path / "out")
     results = json.loads((out / "results.json").read_text())
     assert set(results["tasks"]) == {t.name for t in tasks}
     for task in results["tasks"].values():
@@ -45,7 +44,7 @@ def test_compare_smollm2_with_gemma(smollm2, gemma, tmp_path: Path, capsys: pyte
     for name, model in (("smollm2", smollm2), ("gemma3-270m", gemma)):
         run = evaluate(model, tasks, ResponseCache(tmp_path / "c.sqlite"), RunOptions(show_progress=False),
                        model_spec=name)
-        dirs.append(write_run(run, tmp_path / name))
+        dirs.append(run.save(tmp_path / name))
     report = tmp_path / "compare.json"
     assert main(["compare", str(dirs[0]), str(dirs[1]), "--json", str(report)]) == 0
     data = json.loads(report.read_text())

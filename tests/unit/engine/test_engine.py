@@ -10,7 +10,6 @@ import pytest
 from assay.core import ChoiceOutput, Completion, FewShot, PromptFormat, Sample, Score, Task, TaskKind
 from assay.core.requests import GenerationParams, Loglikelihood
 from assay.engine.cache import ResponseCache
-from assay.engine.outputs import write_run
 from assay.engine.prompts import plan_task
 from assay.engine.run import RunOptions, evaluate
 from assay.testing import InstantModel
@@ -110,7 +109,7 @@ def test_failures_are_reported_per_sample_and_retried(tmp_path):
 
 def test_limit_and_outputs(tmp_path):
     run = evaluate(InstantModel(), [mc_task(), gen_task()], ResponseCache(None), RunOptions(limit=4, show_progress=False))
-    out = write_run(run, tmp_path / "out")
+    out = run.save(tmp_path / "out")
     lines = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()]
     assert len(lines) == 8
     row = lines[0]

@@ -142,3 +142,33 @@ def test_api_key_never_reaches_any_output(llama_server, tmp_path: Path) -> None:
     manifest = json.loads((out / "results.json").read_text())["manifest"]
     assert manifest["transport"]["attempts"] >= 2
     assert "ASSAY_TEST_KEY" not in json.dumps(manifest["model"])
+
+
+@pytest.mark.parametrize("stream", ["true", "false"])
+def test_a_prompt_longer_than_the_context_is_permanent(llama_server, stream: str) -> None:  # type: ignore[no-untyped-def]
+    """llama-cpp-python answers 400 "This model's maximum context length is 2048 tokens, ..."
+    (code context_length_exceeded) unstreamed, and an empty 200 event stream streamed; both
+    must stop the run with reason context_length, without retries."""
+    model = load_model(f"openai:smollm2@{llama_server.base_url}", ModelOptions(extra={"stream": stream}))
+    too_long = Generate(prompt="word " * 3000, params=GenerationParams(max_tokens=4))
+    chat = Generate(messages=(ChatMessage("user", "word " * 3000),), params=GenerationParams(max_tokens=4))
+    try:
+        for request in (too_long, chat):
+            with pytest.raises(PermanentModelError, match="maximum context length is 2048") as caught:
+                run(model.generate([request]))
+            assert caught.value.reason == "context_length"
+        assert model.transport_stats()["retries_by_reason"].get("http_400") is None
+    finally:
+        model.close()
+
+
+def test_llama_cpp_server_answers_to_any_model_name(llama_server) -> None:  # type: ignore[no-untyped-def]
+    """An unknown model is a 404 on servers that check names (vLLM, OpenAI: tested with a
+    scripted server in tests/unit/models); llama-cpp-python's server with one model answers
+    whatever name is asked, so there the mistake cannot be detected."""
+    model = load_model(f"openai:no-such-model@{llama_server.base_url}", ModelOptions(extra={"stream": "false"}))
+    try:
+        [reply] = run(model.generate([Generate(prompt="Hi", params=GenerationParams(max_tokens=2))]))
+    finally:
+        model.close()
+    assert reply.error is None and model.served and "no-such-model" not in model.served

@@ -252,7 +252,14 @@ class OpenAIModel:
         try:
             params = request.params
             if params.n == 1 and self.stream:
-                return await self._stream_one(request)
+                try:
+                    return await self._stream_one(request)
+                except RequestFailed as exc:
+                    if exc.reason != "empty_stream":
+                        raise
+                    # Asked again unstreamed, the server says what went wrong (a 400 for a
+                    # prompt longer than the context, which is then permanent) or answers.
+                    self.counters.record("retry", "empty_stream")
             texts, finish, usage_in, usage_out = await self._sample(request, params, params.n if self._n_honoured is not False else 1)
             if len(texts) < params.n:
                 # The server ignored n (llama.cpp does): ask once per missing sample, with its own seed.

@@ -129,6 +129,13 @@ class MalformedResponse(ValueError):
     """A 200 whose body is not the JSON (or SSE) the API promises."""
 
 
+class EmptyStream(MalformedResponse):
+    """A 200 event stream that ended cleanly before its first line. llama-cpp-python's server
+    answers this way when a streamed request fails before the first token (a prompt longer
+    than the context, say): the reason is only given to the same request unstreamed. Not
+    retried here; the adapter asks again without streaming."""
+
+
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
@@ -193,6 +200,8 @@ class RetryingClient:
                         return result
                     text = (await response.aread()).decode("utf-8", "replace")
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
+            except EmptyStream as exc:
+                raise RequestFailed("empty_stream", f"{method} {path}: {exc}", 200) from None
             except (httpx.TransportError, httpx.DecodingError, json.JSONDecodeError, UnicodeDecodeError, MalformedResponse) as exc:
                 reason = _transport_reason(exc)
                 detail = _short(str(exc)) or "no detail"
@@ -221,7 +230,9 @@ class RetryingClient:
         events: list[dict[str, Any]] = []
         first: float | None = None
         done = False
+        lines = 0
         async for line in response.aiter_lines():
+            lines += 1
             if not line.startswith("data:"):
                 continue
             payload = line[5:].strip()
@@ -235,6 +246,8 @@ class RetryingClient:
             if first is None and _has_content(event):
                 first = time.perf_counter() - began
             events.append(event)
+        if not lines:
+            raise EmptyStream("the stream ended before its first event")
         if not done:
             raise MalformedResponse("stream ended without [DONE]")
         if not any(c.get("finish_reason") for e in events for c in e.get("choices") or []):

@@ -61,6 +61,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401 if model == "locked" else 403, {"error": {"message": "invalid api key"}})
         elif model == "nope":
             self._send(404, UNKNOWN_MODEL)
+        elif model == "long" and body.get("stream"):
+            # llama-cpp-python's server: a streamed request that fails before its first
+            # token is a 200 event stream with no events; only unstreamed does it say why.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif model == "long":
             self._send(400, CONTEXT_ERROR)
         elif model == "busy":
@@ -128,15 +135,17 @@ def test_unknown_model_is_permanent_and_names_what_is_served(server: _Server) ->
     assert caught.value.reason == "unknown_model" and "served" in str(caught.value)
 
 
-def test_context_overflow_is_permanent(server: _Server) -> None:
-    api = _load(server, "long", stream="false")
+@pytest.mark.parametrize("stream", ["true", "false"])
+def test_context_overflow_is_permanent(server: _Server, stream: str) -> None:
+    api = _load(server, "long", stream=stream)
     try:
         with pytest.raises(PermanentModelError, match="longer than the context") as caught:
             run(api.generate([PROMPT]))
     finally:
         api.close()
     assert caught.value.reason == "context_length"
-    assert server.hits["long /v1/completions"] == 1
+    # streamed: the empty stream, then once unstreamed; never retried with backoff
+    assert server.hits["long /v1/completions"] == (2 if stream == "true" else 1)
 
 
 def test_transient_failures_stay_per_request_data(server: _Server) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assay.core import ChatMessage, Generate, GenerationParams, Loglikelihood
+from assay.errors import PermanentModelError
 from assay.models import BatchModel, ModelOptions, load_model
 from assay.models.hf.adapter import HFModel
 
@@ -213,3 +214,14 @@ def test_hf_directory_spec(smollm2: HFModel) -> None:
         ]
     finally:
         model.close()
+
+
+def test_a_request_longer_than_the_model_positions_is_permanent(smollm2: HFModel) -> None:
+    """Checked before any forward pass: truncating would score or answer another question."""
+    window = smollm2.max_length
+    with pytest.raises(PermanentModelError, match=f"{window}-token context") as caught:
+        smollm2.loglikelihood([Loglikelihood("Hello", " world"), Loglikelihood("word " * (window + 10), " end")])
+    assert caught.value.reason == "context_length"
+    with pytest.raises(PermanentModelError) as caught:
+        smollm2.generate([Generate(prompt="word " * (window + 10), params=GenerationParams(max_tokens=4))])
+    assert caught.value.reason == "context_length"

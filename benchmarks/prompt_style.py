@@ -14,7 +14,8 @@ Items: the first `--limit` items of each built-in multiple-choice suite (seed 0,
 tests/data/general_knowledge/ (easy world knowledge; no real MC benchmark installs
 offline). Every score gets a 95% interval (Wilson; cluster-robust for fiction-mc, whose
 items share passages) and the cloze-minus-listed difference a paired interval and
-McNemar's exact p-value, since both styles answer the very same items.
+McNemar's exact p-value (a cluster permutation test where items are clustered), since
+both styles answer the very same items. "built-in (all)" pools the built-in suites.
 Responses are cached in `--cache` (default runs/prompt_style/cache.sqlite): a rerun only
 reprints. A summary goes to `--json`.
 """
@@ -55,19 +56,20 @@ def measure(model_name: str, limit: int, cache: ResponseCache) -> list[dict[str,
     began = time.perf_counter()
     run = evaluate(model, variants, cache, RunOptions(limit=limit, show_progress=False), model_spec=model_name)
     print(f"# {model_name}: loaded in {loaded:.0f} s, evaluated in {time.perf_counter() - began:.0f} s")
-    by_name = {rep.task.name: rep for rep in run.reports}
+    pairs = {t.name: (run.rows(f"{t.name}@cloze"), run.rows(f"{t.name}@listed")) for t in tasks}
+    # All built-in suites pooled: each item is its own cluster, except items sharing a passage.
+    pooled = tuple([r for name in SUITES for r in pairs[name][i]] for i in (0, 1))
     rows: list[dict[str, object]] = []
-    for task in tasks:
-        cloze, listed = by_name[f"{task.name}@cloze"].records, by_name[f"{task.name}@listed"].records
+    for name, (cloze, listed) in [*pairs.items(), ("built-in (all)", pooled)]:
         assert [r.sample_id for r in cloze] == [r.sample_id for r in listed]
-        groups = [r.metadata.get("group") for r in cloze]
+        groups = [f"{r.task}:{r.metadata.get('group') or r.sample_id}" for r in cloze]
         for metric in ("acc", "acc_norm"):
             a = [r.scores.get(metric, float("nan")) for r in cloze]
             b = [r.scores.get(metric, float("nan")) for r in listed]
             sa, sb = summarize(metric, a, clusters=groups), summarize(metric, b, clusters=groups)
             diff = compare_paired(metric, a, b, clusters=groups)
             rows.append({
-                "model": model_name, "task": task.name, "metric": metric, "n": sa.n,
+                "model": model_name, "task": name, "metric": metric, "n": sa.n,
                 "cloze": [sa.value, sa.ci_low, sa.ci_high], "listed": [sb.value, sb.ci_low, sb.ci_high],
                 "diff": [diff.diff, diff.ci_low, diff.ci_high], "p": diff.p_value,
             })
@@ -80,11 +82,11 @@ def _pct(triple: object) -> str:
 
 
 def print_table(rows: list[dict[str, object]]) -> None:
-    head = f"{'model':<12} {'task':<12} {'metric':<8} {'n':>4}  {'cloze % [95% CI]':<22} {'listed % [95% CI]':<22} {'cloze-listed [95% CI]':<24} {'p':>7}"
+    head = f"{'model':<12} {'task':<15} {'metric':<8} {'n':>4}  {'cloze % [95% CI]':<22} {'listed % [95% CI]':<22} {'cloze-listed [95% CI]':<24} {'p':>7}"
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['model']:<12} {r['task']:<12} {r['metric']:<8} {r['n']:>4}  {_pct(r['cloze']):<22} "
+        print(f"{r['model']:<12} {r['task']:<15} {r['metric']:<8} {r['n']:>4}  {_pct(r['cloze']):<22} "
               f"{_pct(r['listed']):<22} {_pct(r['diff']):<24} {r['p']:7.3g}")
 
 

@@ -54,9 +54,13 @@ def gen_task(n: int = 6) -> Task:
 def test_prompt_layout_and_continuations():
     planned = plan_task(mc_task(2), mc_task(2).load())
     p = planned[1]
-    assert p.prompt == "Question: What is 1+1?\nChoices:\nA. 2\nB. 3\nC. 1\nAnswer:"
+    assert p.prompt == "Question: What is 1+1?\nAnswer:"  # the default is cloze: options are not listed
     assert [r.continuation for r in p.requests] == [" 2", " 3", " 1"]
     assert all(isinstance(r, Loglikelihood) and r.context == p.prompt for r in p.requests)
+    listed = Task(**{**mc_task(2).__dict__, "format": PromptFormat(show_choices=True)})
+    p = plan_task(listed, listed.load())[1]
+    assert p.prompt == "Question: What is 1+1?\nChoices:\nA. 2\nB. 3\nC. 1\nAnswer:"
+    assert [r.continuation for r in p.requests] == [" 2", " 3", " 1"]
 
 
 def test_few_shot_never_uses_the_item_and_is_stable():

@@ -32,3 +32,26 @@ def percent(x: float | None, digits: int = 1) -> str:
     if x is None or not math.isfinite(x):
         return "—"
     return f"{100 * x:.{digits}f}"
+
+
+def step_views(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """A multi-step sample's steps (`metadata["steps"]`, written by the engine) as a page
+    shows them: which model, what was asked (prompt, conversation or scored continuation)
+    and what came back (text, or log-prob)."""
+    views = []
+    for number, step in enumerate(metadata.get("steps") or [], start=1):
+        asked, answered = [], []
+        for request in step.get("requests") or []:
+            if request.get("kind") == "loglikelihood":
+                asked.append(f"{request.get('context', '')}⟨{request.get('continuation', '')}⟩")
+            elif request.get("messages"):
+                asked.append("\n".join(f"[{m.get('role')}] {m.get('content')}" for m in request["messages"]))
+            else:
+                asked.append(str(request.get("prompt") or ""))
+        for response in step.get("responses") or []:
+            if "logprob" in response:
+                answered.append(f"log-prob {display_value(response.get('logprob'))}")
+            else:
+                answered.append(" | ".join(response.get("texts") or []))
+        views.append({"number": number, "model": step.get("model", ""), "asked": asked, "answered": answered})
+    return views

@@ -172,3 +172,16 @@ def test_llama_cpp_server_answers_to_any_model_name(llama_server) -> None:  # ty
     finally:
         model.close()
     assert reply.error is None and model.served and "no-such-model" not in model.served
+
+
+def test_passes_the_adapter_conformance_checks_as_an_async_model(llama_server) -> None:  # type: ignore[no-untyped-def]
+    """Against SmolLM2's server the capabilities say "no log-likelihood" (shifted echo), so
+    the checks exercise generation only, through the async protocol."""
+    from assay.testing import check_model
+
+    model = load_model(f"openai:smollm2@{llama_server.base_url}", ModelOptions(extra={"body.repeat_penalty": "1.0"}))
+    try:
+        assert not model.capabilities.loglikelihood
+        check_model(model)
+    finally:
+        model.close()

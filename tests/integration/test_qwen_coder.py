@@ -137,3 +137,9 @@ def test_hf_path_agrees_with_llamacpp(qwen) -> None:  # type: ignore[no-untyped-
         assert a.n_tokens == b.n_tokens
         assert a.logprob == pytest.approx(b.logprob, abs=0.75)  # fp32 de-quantized vs quantized matmuls
     assert by_hf[0].logprob > by_hf[1].logprob and by_hf[2].logprob > by_hf[3].logprob
+
+
+def test_passes_the_adapter_conformance_checks(qwen) -> None:  # type: ignore[no-untyped-def]
+    from assay.testing import check_model
+
+    check_model(qwen)

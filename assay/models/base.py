@@ -87,7 +87,12 @@ def context_length_error(model_name: str, n_tokens: int, window: int, what: str,
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """Settings the user may give any adapter. `batch_size=None` means automatic."""
+    """Settings the user may give any adapter. `batch_size=None` means automatic.
+
+    `extra` holds the adapter's own settings as given: strings from the CLI's
+    `--model-arg KEY=VALUE`, or typed values from Python. Each adapter parses them once
+    through its settings model (`registry.adapter_settings(prefix)`), refusing unknown keys.
+    """
 
     batch_size: int | None = None
     device: str | None = None

@@ -17,6 +17,7 @@ server's echo log-probs are shifted (see `assay/models/openai/echo_logprobs.py`)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import sys
 import time
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assay.core.requests import Loglikelihood  # noqa: E402
 from assay.engine.prompts import plan_task  # noqa: E402
 from assay.errors import ModelError  # noqa: E402
-from assay.models import ModelOptions, load_model  # noqa: E402
+from assay.models import ModelOptions, is_async_model, load_model  # noqa: E402
 from assay.models.registry import resolve_spec  # noqa: E402
 from assay.tasks.resolve import resolve_tasks  # noqa: E402
 from tests.support.llama_server import LlamaServer  # noqa: E402
@@ -54,6 +55,8 @@ def scores(model: object, data: list[tuple[list[Loglikelihood], int]]) -> tuple[
     began = time.perf_counter()
     flat = [r for reqs, _ in data for r in reqs]
     results = model.loglikelihood(flat)  # type: ignore[attr-defined]
+    if is_async_model(model):  # the openai adapter's methods are coroutines
+        results = asyncio.run(results)
     elapsed = time.perf_counter() - began
     values = np.array([r.logprob if r.error is None else math.nan for r in results])
     return values, elapsed

@@ -24,6 +24,7 @@ from assay.engine.run import RunOptions, RunResult, evaluate
 from assay.testing.faultproxy import FaultProxy, FaultRates
 from assay.models import ModelOptions, load_model
 from assay.tasks.resolve import resolve_tasks
+from tests.support.aio import run as run_async
 
 pytestmark = pytest.mark.slow
 
@@ -89,14 +90,14 @@ def test_echo_loglikelihood_through_faults_equals_direct(gemma_server) -> None: 
     requests = [Loglikelihood("2 + 3 =", " 5"), Loglikelihood("2 + 3 =", " 6"), Loglikelihood("Cats say", " meow")]
     direct = load_model(f"openai:gemma@{gemma_server.base_url}")
     try:
-        expected = direct.loglikelihood(requests)
+        expected = run_async(direct.loglikelihood(requests))
     finally:
         direct.close()
     rates = FaultRates(error_500=0.2, rate_limit_429=0.15, retry_after_s=0.05, drop=0.15, malformed=0.15, seed=3)
     with FaultProxy(gemma_server.root, rates) as proxy:
         model = load_model(f"openai:gemma@{proxy.url}/v1", ModelOptions(extra={"backoff_s": "0.05", "concurrency": "1", "max_retries": "12"}))
         try:
-            got = model.loglikelihood(requests)
+            got = run_async(model.loglikelihood(requests))
             stats = model.transport_stats()
         finally:
             model.close()

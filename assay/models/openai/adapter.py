@@ -36,7 +36,6 @@ as per-request errors.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 import time

@@ -1,7 +1,8 @@
 """The YAML task-file format as pydantic models, and its parsing with located errors.
 
 Every key has one meaning: `fields` maps roles to column names and nothing else; a Jinja2
-`template` (a separate key) builds the input text when one column is not enough. Unknown
+`template` (a separate key) builds the input text when one column is not enough, and is
+then the prompt verbatim; `format` overrides fields of the `PromptFormat`. Unknown
 keys are rejected (`extra="forbid"`), so a typo fails loudly with a "did you mean" hint.
 Errors name the file, the line of the offending key (found by composing the YAML into
 nodes, which keep their positions) and the field path. See docs/task-files.md.

@@ -129,3 +129,15 @@ def test_layout_keys_with_a_template_are_errors(tmp_path):
 def test_format_on_a_chat_generate_task_is_an_error(tmp_path):
     err = error_for(tmp_path, "fields: {input: q, target: q}\nformat: {question_label: Q}\n", kind="generate")
     assert err.field == "format" and "chat" in (err.hint or "")
+
+
+def test_bare_jsonl_and_built_in_suites_ask_in_the_default_cloze_style(tmp_path):
+    from assay.tasks.jsonl_mc import load_jsonl_mc
+    from assay.tasks.resolve import resolve_tasks
+
+    assert PromptFormat().style is OptionStyle.CLOZE  # chosen from benchmarks/prompt_style.py
+    (tmp_path / "quiz.jsonl").write_text(json.dumps({"question": "2 + 2 = ?", "choices": ["3", "4"], "answer": 1}) + "\n")
+    for task in (load_jsonl_mc(tmp_path / "quiz.jsonl"), resolve_tasks(["logic-mc:n=1"])[0]):
+        (p,) = plan_task(task, task.load())
+        assert task.format == PromptFormat() and "Choices" not in p.prompt and p.prompt.endswith("\nAnswer:")
+        assert [r.continuation for r in p.requests] == [" " + c for c in p.sample.choices]

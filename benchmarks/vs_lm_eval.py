@@ -72,12 +72,20 @@ def export(items: list[dict], kind: str, workdir: Path) -> Path:
     return path
 
 
+def listed(task):  # type: ignore[no-untyped-def]
+    """The task with its options listed in the prompt: the layout every earlier figure here
+    was measured with (~200-token contexts), kept so figures compare across versions."""
+    from dataclasses import replace
+
+    return replace(task, format=replace(task.format, show_choices=True))
+
+
 def lm_eval_task(assay_jsonl: Path, name: str, workdir: Path) -> None:
     """Write assay's exact planned (context, continuation) strings as a local lm-eval task."""
     from assay.engine.prompts import plan_task
     from assay.tasks.resolve import resolve_tasks
 
-    task = resolve_tasks([str(assay_jsonl)])[0]
+    task = listed(resolve_tasks([str(assay_jsonl)])[0])
     rows = []
     for planned in plan_task(task, task.load()):
         ctxs = {r.context for r in planned.requests}
@@ -166,11 +174,11 @@ def _assay_child(alias: str, jsonl: str, batch: str) -> None:
     model = load_model(alias, ModelOptions(batch_size=None if batch == "auto" else int(batch)))
     loaded = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        task = resolve_tasks([jsonl])[0]
+        task = listed(resolve_tasks([jsonl])[0])
         run = evaluate(model, [task], ResponseCache(Path(tmp) / "c.sqlite"), RunOptions(show_progress=False))
         scored = time.perf_counter()
-    report = run.reports[0]
-    preds = {r.sample_id: r.extracted for r in report.records}
+    (report,) = run.tasks.values()
+    preds = {r.sample_id: r.extracted for r in run.samples}
     tokens = useful_tokens(model, task)
     print(json.dumps({"startup": loaded - started, "scoring": scored - loaded, "wall": scored - started,
                       "acc": report.metrics["acc"].value, "preds": preds, "useful_tokens": tokens}))

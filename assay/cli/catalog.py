@@ -30,6 +30,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from assay.models import adapters, aliases
+    from assay.models.registry import setting_infos
 
     table = Table(title="model aliases")
     table.add_column("alias")
@@ -43,6 +44,12 @@ def cmd_models(args: argparse.Namespace) -> int:
     for prefix, description in adapters().items():
         ad.add_row(prefix, description)
     out.print(ad)
+    settings = Table(title="adapter settings (--model-arg KEY=VALUE; a misspelled key is an error)")
+    for col in ("adapter", "setting", "type", "default", "what it does"):
+        settings.add_column(col)
+    for info in setting_infos():
+        settings.add_row(info.adapter, info.name, info.type, info.default, info.description)
+    out.print(settings)
     return 0
 
 

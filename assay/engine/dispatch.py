@@ -21,7 +21,6 @@ reported failed and a rerun retries them).
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import time
 from collections import deque
@@ -32,6 +31,7 @@ from typing import Any, Callable, Sequence
 from assay.core.requests import Generate, Loglikelihood, Request, RequestKind
 from assay.core.responses import Completion, LoglikelihoodResult, Response
 from assay.errors import PermanentModelError
+from assay.models.base import is_async_model
 
 Recorder = Callable[[Sequence[Request], Sequence[Response], float], None]
 """Called after each model call with its requests, their answers and the call's seconds
@@ -44,11 +44,6 @@ def error_response(request: Request, message: str) -> Response:
     if request.kind is RequestKind.LOGLIKELIHOOD:
         return LoglikelihoodResult(logprob=float("nan"), is_greedy=False, n_tokens=0, error=message)
     return Completion(texts=(), error=message)
-
-
-def is_async_model(model: Any) -> bool:
-    """An async adapter's `generate` and `loglikelihood` are coroutine functions."""
-    return inspect.iscoroutinefunction(getattr(model, "generate", None))
 
 
 def _checked(requests: Sequence[Request], answers: Any) -> list[Response]:

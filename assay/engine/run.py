@@ -33,7 +33,7 @@ from assay.engine.prompts import plan_task
 from assay.engine.scoring import Answered, score_task
 from assay.engine.solvers import solver_for
 from assay.engine.steps import ExecutionStats, SampleContext, StepRunner
-from assay.errors import PermanentModelError
+from assay.models.base import check_capabilities
 from assay.stats import summarize
 
 
@@ -106,23 +106,15 @@ def task_result(task: Task, records: Sequence[SampleRecord], stats: ExecutionSta
     )
 
 
-def check_capabilities(model: Any, tasks: Sequence[Task]) -> None:
-    """Refuse, before any request, a task whose request kind the backend cannot answer."""
+def check_task_capabilities(model: Any, tasks: Sequence[Task]) -> None:
+    """Refuse, before any request, a run whose tasks need a request kind the backend cannot
+    answer (a custom solver may use either kind: its requests fail on their own)."""
     caps = getattr(model, "capabilities", None)
     if caps is None:
         return
-    for task in tasks:
-        if task.solver is not None:
-            continue  # a custom solver may use either kind; its requests fail on their own
-        needs_ll = task.kind is TaskKind.MULTIPLE_CHOICE
-        if needs_ll and not caps.loglikelihood:
-            raise PermanentModelError(
-                f"{model.info.name} cannot score log-likelihoods, which the multiple-choice task "
-                f"'{task.name}' needs", reason="unsupported",
-                hint="use a generation task, or a backend that returns prompt log-probs (hf, llamacpp, vLLM)")
-        if not needs_ll and not caps.generate:
-            raise PermanentModelError(f"{model.info.name} cannot generate text, which '{task.name}' needs",
-                                      reason="unsupported")
+    plain = [t for t in tasks if t.solver is None]
+    check_capabilities(caps, needs_loglikelihood=any(t.kind is TaskKind.MULTIPLE_CHOICE for t in plain),
+                       needs_generate=any(t.kind is TaskKind.GENERATE for t in plain), model_name=model.info.name)
 
 
 async def _solve_task(runner: StepRunner, task: Task, planned: list[PlannedSample], options: RunOptions,
@@ -171,7 +163,7 @@ async def evaluate_async(
     """Run every task against the model and return the run: per-sample records and each
     task's metric summaries. Raises `PermanentModelError` at the first permanent failure
     (every answer received before it is in the cache)."""
-    check_capabilities(model, tasks)
+    check_task_capabilities(model, tasks)
     console = console or Console(stderr=True)
     spec = model_spec or model.info.name
     manifest = base_manifest()

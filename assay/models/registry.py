@@ -8,6 +8,8 @@ An adapter registers its settings model too (`adapter_settings`), so the CLI can
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pydantic_core import PydanticUndefined
 from typing import Callable
 
 from pydantic import BaseModel
@@ -62,6 +64,33 @@ def adapter_settings(prefix: str) -> type[BaseModel] | None:
     if prefix not in _ADAPTERS:
         raise UnknownNameError("model adapter", prefix, list(_ADAPTERS))
     return _SETTINGS.get(prefix)
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """One `--model-arg` key an adapter takes: its type, default and meaning."""
+
+    adapter: str
+    name: str
+    type: str
+    default: str
+    description: str
+
+
+def setting_infos() -> list[SettingInfo]:
+    """Every adapter's settings, for `assay models` and the docs."""
+    _load_builtin_modules()
+    rows = []
+    for prefix in _ADAPTERS:
+        model = _SETTINGS.get(prefix)
+        for name, field in (model.model_fields.items() if model is not None else ()):
+            kind = getattr(field.annotation, "__name__", None) or str(field.annotation).replace("typing.", "")
+            default = "" if field.is_required() or field.default in (None, PydanticUndefined) else repr(field.default)
+            shown = "body.NAME" if name == "body" else name
+            if name == "body":
+                kind, default = "JSON or text", ""
+            rows.append(SettingInfo(prefix, shown, kind, default, field.description or ""))
+    return rows
 
 
 def aliases() -> dict[str, Alias]:

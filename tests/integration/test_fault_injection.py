@@ -20,7 +20,8 @@ from rich.console import Console
 
 from assay.core.requests import Loglikelihood
 from assay.engine.cache import ResponseCache
-from assay.engine.run import RunOptions, RunResult, evaluate
+from assay.core.run import Run
+from assay.engine.run import RunOptions, evaluate
 from assay.testing.faultproxy import FaultProxy, FaultRates
 from assay.models import ModelOptions, load_model
 from assay.tasks.resolve import resolve_tasks
@@ -32,7 +33,7 @@ RATES = FaultRates(error_500=0.1, rate_limit_429=0.1, retry_after_s=0.1, drop=0.
                    malformed=0.08, seed=7)
 
 
-def _run(url: str, cache: Path, **extra: str) -> RunResult:
+def _run(url: str, cache: Path, **extra: str) -> Run:
     # 10 retries: with 41% of requests faulted, a request fails for good with p = 0.41^11 ≈ 6e-5.
     options = {"concurrency": "2", "backoff_s": "0.05", "timeout_s": "8", "max_retries": "10",
                "body.repeat_penalty": "1.0", **extra}
@@ -44,9 +45,9 @@ def _run(url: str, cache: Path, **extra: str) -> RunResult:
         model.close()
 
 
-def _answers(run: RunResult) -> list[tuple]:  # type: ignore[type-arg]
+def _answers(run: Run) -> list[tuple]:  # type: ignore[type-arg]
     return [(r.task, r.sample_id, json.dumps(r.response, sort_keys=True), json.dumps(r.scores, sort_keys=True), r.error)
-            for r in run.results.records]
+            for r in run.samples]
 
 
 def _injected(proxy: FaultProxy) -> dict[str, int]:
@@ -59,15 +60,19 @@ def test_faulty_run_equals_fault_free_run_and_counts_its_retries(llama_server, t
         faulty = _run(proxy.url + "/v1", tmp_path / "faulty.sqlite")
         injected = _injected(proxy)
     assert sum(injected.values()) >= 3, injected  # the seeded case does inject faults
-    assert all(r.error is None for r in faulty.results.records)
+    assert all(r.error is None for r in faulty.samples), [r.error for r in faulty.samples if r.error]
     assert _answers(faulty) == _answers(clean)
     transport = faulty.manifest["transport"]
     assert transport["failed"] == 0
-    assert transport["retries"] == sum(injected.values())  # every injected fault cost exactly one retry
     by_reason = transport["retries_by_reason"]
+    # Every injected fault cost exactly one retry. A stall shows as a timeout; on a loaded
+    # machine a genuine request may time out too (8 s), so timeouts are at least the stalls.
+    assert by_reason.get("timeout", 0) >= injected["stall"], (transport, injected)
+    assert transport["retries"] - by_reason.get("timeout", 0) == sum(injected.values()) - injected["stall"], \
+        (transport, injected)
     assert by_reason.get("http_500", 0) == injected["error_500"]
     assert by_reason.get("rate_limited", 0) == injected["rate_limit_429"]
-    assert by_reason.get("timeout", 0) == injected["stall"]
+    assert by_reason.get("connection", 0) == injected["drop"]
     assert by_reason.get("malformed", 0) == injected["malformed"]
 
 
@@ -75,15 +80,16 @@ def test_a_request_failing_past_its_budget_is_reported_per_sample_and_retried_by
     cache = tmp_path / "shared.sqlite"
     with FaultProxy(llama_server.root, FaultRates(error_500=1.0)) as proxy:
         broken = _run(proxy.url + "/v1", cache, max_retries="2")
-    records = broken.results.records
+    records = broken.samples
     assert len(records) == 12  # nothing dropped
     assert all(r.error and "HTTP 500" in r.error and "gave up after 3 attempts" in r.error for r in records)
     assert broken.manifest["transport"]["failed"] == 12
-    for report in broken.reports:  # failed samples are counted as failed, never scored as wrong
-        assert all(m.n_failed == len(report.records) and m.n == 0 for m in report.metrics.values())
+    for task in broken.tasks.values():  # failed samples are counted as failed, never scored as wrong
+        assert all(m.n_failed == task.n and m.n == 0 for m in task.metrics.values())
     rerun = _run(llama_server.base_url, cache)  # same cache: failures were not cached
-    assert all(r.error is None for r in rerun.results.records)
-    assert rerun.stats.cache_hits == 0 and rerun.stats.computed == rerun.stats.unique
+    assert all(r.error is None for r in rerun.samples)
+    counts = rerun.manifest["requests"]
+    assert counts["cache_hits"] == 0 and counts["computed"] == counts["unique_requests"]
 
 
 def test_echo_loglikelihood_through_faults_equals_direct(gemma_server) -> None:  # type: ignore[no-untyped-def]

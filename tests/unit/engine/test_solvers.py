@@ -168,7 +168,7 @@ def test_capabilities_refuse_a_task_before_any_request():
 
     model = InstantModel()
     model.capabilities = Capabilities(loglikelihood=False, generate=True)
-    with pytest.raises(PermanentModelError, match="cannot score log-likelihoods"):
+    with pytest.raises(PermanentModelError, match="cannot do log-likelihood scoring"):
         evaluate(model, resolve_tasks(["arith-mc:n=5"]), ResponseCache(None), QUIET)
     assert model.calls == []
 

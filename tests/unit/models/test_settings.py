@@ -86,3 +86,12 @@ def test_settings_are_checked_before_anything_is_loaded(tmp_path: Path) -> None:
         load_model(f"hf:{tmp_path}", ModelOptions(extra={"revison": "main"}))
     with pytest.raises(ConfigError, match="did you mean 'timeout_s'"):
         load_model("openai:m@http://127.0.0.1:9/v1", ModelOptions(extra={"timeout": "2"}))
+
+
+def test_assay_models_lists_every_adapter_setting() -> None:
+    from assay.models.registry import setting_infos
+
+    rows = {(r.adapter, r.name): r for r in setting_infos()}
+    assert rows[("openai", "concurrency")].type == "int" and rows[("openai", "concurrency")].default == "4"
+    assert ("llamacpp", "n_ctx") in rows and ("openai", "body.NAME") in rows
+    assert all(r.description for r in rows.values())

@@ -2,8 +2,9 @@
 
 from assay.core.format import Casing, OptionEnumerator, PromptFormat
 from assay.core.messages import ChatMessage
-from assay.core.requests import Generate, GenerationParams, Loglikelihood, Request, RequestKind
-from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult, Output, Response, Usage
+from assay.core.requests import Generate, GenerationParams, Loglikelihood, LoglikelihoodRolling, Request, RequestKind
+from assay.core.responses import (ChoiceOutput, Completion, LoglikelihoodResult, Output, Response,
+                                  RollingLoglikelihoodResult, Usage)
 from assay.core.results import MetricSummary, Results, SampleRecord
 from assay.core.sample import Sample, Target
 from assay.core.run import Run, ScorerSpec, TaskResult
@@ -13,8 +14,8 @@ from assay.core.task import FewShot, Task, TaskKind
 
 __all__ = [
     "Casing", "ChatMessage", "ChoiceOutput", "Completion", "FewShot", "Generate",
-    "GenerationParams", "Loglikelihood", "LoglikelihoodResult", "MetricSummary",
+    "GenerationParams", "Loglikelihood", "LoglikelihoodResult", "LoglikelihoodRolling", "MetricSummary",
     "OptionEnumerator", "Output", "PlannedSample", "PromptFormat", "Request", "RequestKind", "Response",
-    "Results", "Run", "Sample", "SampleRecord", "Score", "Scorer", "ScorerSpec", "Solver", "StepContext",
+    "Results", "RollingLoglikelihoodResult", "Run", "Sample", "SampleRecord", "Score", "Scorer", "ScorerSpec", "Solver", "StepContext",
     "StepFailed", "Target", "Task", "TaskKind", "TaskResult", "Usage",
 ]

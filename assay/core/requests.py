@@ -1,8 +1,9 @@
 """Requests: the only things a model ever sees.
 
-Two kinds, as in lm-evaluation-harness, each batched over lists so a backend can sort and
-batch: `Loglikelihood` (log P(continuation | context)) and `Generate` (a completion of a
-raw prompt or of chat messages). Requests are frozen and hashable; `key()` is a hash of
+Three kinds, as in lm-evaluation-harness, each batched over lists so a backend can sort and
+batch: `Loglikelihood` (log P(continuation | context)), `LoglikelihoodRolling` (log P of a
+whole text, windowed when it is longer than the model's context) and `Generate` (a
+completion of a raw prompt or of chat messages). Requests are frozen and hashable; `key()` is a hash of
 everything that affects the answer, and (with the model's identity) the cache key.
 """
 
@@ -20,6 +21,7 @@ from assay.core.messages import ChatMessage
 class RequestKind(str, Enum):
     LOGLIKELIHOOD = "loglikelihood"
     GENERATE = "generate"
+    LOGLIKELIHOOD_ROLLING = "loglikelihood_rolling"
 
 
 class _Keyed:
@@ -72,6 +74,19 @@ class Loglikelihood(_Keyed):
                 f'"kind":"{self.kind.value}"}}')
 
 
+@dataclass(frozen=True)
+class LoglikelihoodRolling(_Keyed):
+    """Score a whole `text` from the start: the sum of every token's log-probability, as
+    lm-evaluation-harness's `loglikelihood_rolling` (perplexity) means it. The first token is
+    conditioned on the model's prefix token (BOS, else EOS); a text longer than the model's
+    context is scored in windows, each token exactly once (`assay.models.windows`)."""
+
+    text: str
+    kind: RequestKind = field(default=RequestKind.LOGLIKELIHOOD_ROLLING, init=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "text": self.text}
+
 
 @dataclass(frozen=True)
 class GenerationParams:
@@ -122,4 +137,4 @@ class Generate(_Keyed):
 
 
 
-Request = Union[Loglikelihood, Generate]
+Request = Union[Loglikelihood, LoglikelihoodRolling, Generate]

@@ -77,6 +77,28 @@ class LoglikelihoodResult:
 
 
 @dataclass(frozen=True)
+class RollingLoglikelihoodResult:
+    """log P(text), summed over all of the text's `n_tokens` tokens (each scored once), for a
+    `LoglikelihoodRolling` request. Words and bytes are the scorer's to count, from the text."""
+
+    logprob: float
+    n_tokens: int
+    usage: Usage = Usage()
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"logprob": self.logprob, "n_tokens": self.n_tokens, "usage": self.usage.to_dict(),
+                "error": self.error}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RollingLoglikelihoodResult":
+        return cls(**{**data, "usage": Usage(**data.get("usage", {}))})
+
+
+@dataclass(frozen=True)
 class Completion:
     """Generated text (one per requested sample in `texts`; `text` is the first)."""
 
@@ -118,6 +140,6 @@ class ChoiceOutput:
         return errors[0] if errors else None
 
 
-Response = Union[LoglikelihoodResult, Completion]
-Output = Union[ChoiceOutput, Completion]
+Response = Union[LoglikelihoodResult, RollingLoglikelihoodResult, Completion]
+Output = Union[ChoiceOutput, RollingLoglikelihoodResult, Completion]
 """What a scorer sees for one sample."""

@@ -62,6 +62,11 @@ class OptionEnumerator(str, Enum):
             return f"{index + 1})"
         return f"{_ROMAN[index]}."
 
+    def key(self, index: int) -> str:
+        """The label without its punctuation ("A" for "A." and "(A)", "1" for "1)"): what a
+        model answers with when the options' letters are the scored continuations."""
+        return self.label(index).strip("().")
+
 
 class OptionStyle(str, Enum):
     """How a multiple-choice prompt presents its options. Either way each option's text is

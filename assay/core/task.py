@@ -26,6 +26,54 @@ class TaskKind(str, Enum):
     GENERATE = "generate"
 
 
+class Continuation(str, Enum):
+    """What a multiple-choice option is scored as: its text (" Paris"), or its letter
+    (" A", MMLU style: the prompt lists the options as "A. ...", "B. ..." to choose from)."""
+
+    TEXT = "text"
+    LETTER = "letter"
+
+
+class NormUnit(str, Enum):
+    """What `acc_norm` divides an option's log-likelihood by.
+
+    `chars`: the option's length in characters (lm-evaluation-harness's `acc_norm`, which
+    divides by `len(choice)`); `bytes`: in UTF-8 bytes (lm-eval's `acc_bytes`; tokenizer-free,
+    so it compares across models, and assay's default); `tokens`: the continuation's token
+    count as the model counted it (depends on the tokenizer).
+    """
+
+    CHARS = "chars"
+    BYTES = "bytes"
+    TOKENS = "tokens"
+
+
+@dataclass(frozen=True)
+class ChoiceScoring:
+    """How a multiple-choice task's options are asked and scored.
+
+    - `continuation`: score each option's text, or its letter (the options are then listed).
+    - `chat_template`: the context is sent as a user turn through the model's chat template
+      (the task's instruction as a system turn), and the option follows the opened assistant
+      turn with no leading space, as lm-eval's `--apply_chat_template` does. The engine
+      renders it with the model's template, so the request holds the exact text scored.
+    - `norm`: the unit of `acc_norm` (see `NormUnit`).
+    - `calibrate`: also score each option after `neutral_context` and report
+      `acc_mutual_info`, the argmax of log P(option | prompt) - log P(option | neutral).
+      lm-eval's neutral context is the empty string. One extra request per option.
+    """
+
+    continuation: Continuation = Continuation.TEXT
+    chat_template: bool = False
+    norm: NormUnit = NormUnit.BYTES
+    calibrate: bool = False
+    neutral_context: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {"continuation": self.continuation.value, "chat_template": self.chat_template,
+                "norm": self.norm.value, "calibrate": self.calibrate, "neutral_context": self.neutral_context}
+
+
 @dataclass(frozen=True)
 class FewShot:
     """Prepend `k` solved examples drawn (with `seed`) from the few-shot pool, never the item itself."""
@@ -60,6 +108,8 @@ class Task:
     source: Mapping[str, Any] = field(default_factory=dict)
     solver: Solver | None = None
     """How a sample is answered; None means the one-step default for `kind`."""
+    choice_scoring: ChoiceScoring = ChoiceScoring()
+    """How options are asked and scored (multiple-choice tasks only)."""
 
     @property
     def metric_names(self) -> tuple[str, ...]:

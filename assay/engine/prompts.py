@@ -8,14 +8,16 @@ adding or removing other items never changes a sample's prompt — and thus its 
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
+from assay.core.format import OptionStyle
 from assay.core.hashing import stable_hash
 from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams, Loglikelihood, Request
 from assay.core.sample import Sample
 from assay.core.solver import PlannedSample
-from assay.core.task import Task, TaskKind
+from assay.core.task import Continuation, Task, TaskKind
+from assay.errors import ConfigError
 
 
 def answer_text(sample: Sample) -> str:
@@ -41,21 +43,80 @@ def _sample_seed(seed: int, task: Task, sample: Sample) -> int:
     return int(stable_hash([seed, task.name, sample.id])[:8], 16)
 
 
-def plan_sample(task: Task, sample: Sample, shots: Sequence[Sample], seed: int = 0) -> PlannedSample:
-    """Build the prompt and requests for one sample under the task's format."""
+ChatTemplate = Callable[[Sequence[ChatMessage]], str]
+"""A model's chat template: messages to the text the model reads, the assistant turn opened."""
+
+
+def chat_renderer(model: Any, tasks: Sequence[Task]) -> ChatTemplate | None:
+    """The model's chat template as a function, when one of `tasks` scores options through it
+    (`ChoiceScoring.chat_template`); None when none does. Raises `ConfigError` when the model
+    has no template or its adapter cannot render one (only local tokenizers can)."""
+    wanting = [t.name for t in tasks if t.kind is TaskKind.MULTIPLE_CHOICE and t.choice_scoring.chat_template]
+    if not wanting:
+        return None
+    info = getattr(model, "info", None)
+    name = getattr(info, "name", type(model).__name__)
+    render = getattr(model, "render_prompt", None)
+    tokenizer = getattr(model, "tokenizer", None)
+    if not getattr(info, "has_chat_template", False) or (render is None and tokenizer is None):
+        raise ConfigError(
+            f"task '{wanting[0]}' scores its options through the model's chat template, but the model "
+            f"'{name}' has none that assay can render",
+            field="chat_template", hint="turn chat_template off for this task, or use a local (hf:/gguf:) chat model",
+        )
+    if render is not None:
+        return lambda messages: str(render(Generate(messages=tuple(messages))))
+    return lambda messages: str(tokenizer.apply_chat_template(
+        [m.to_dict() for m in messages], tokenize=False, add_generation_prompt=True))
+
+
+def _choice_answer(task: Task, sample: Sample) -> str:
+    """A solved example's answer as a few-shot block shows it: the option's text, or its key."""
+    if task.choice_scoring.continuation is Continuation.LETTER and isinstance(sample.target, int):
+        return task.format.option_enumerator.key(sample.target)
+    return answer_text(sample)
+
+
+def _plan_choices(task: Task, sample: Sample, shots: Sequence[Sample], chat_template: ChatTemplate | None) -> PlannedSample:
+    """Multiple choice: one log-likelihood request per option (and one more per option after
+    the neutral context when calibrated), under the task's `ChoiceScoring`."""
+    options = task.choice_scoring
+    fmt = task.format
+    letters = options.continuation is Continuation.LETTER
+    if letters and not fmt.verbatim:
+        fmt = fmt.with_style(OptionStyle.LISTED)  # a letter means nothing unless the options are listed
+    if sample.choices is None or not isinstance(sample.input, str):
+        raise ValueError(f"sample {sample.id}: a multiple-choice task needs text input and choices")
+    continuations = ([fmt.option_enumerator.key(i) for i in range(len(sample.choices))] if letters
+                     else list(sample.choices))
+    shot_blocks = [(s.input, s.choices, _choice_answer(task, s)) for s in shots if isinstance(s.input, str)]
+    lead = fmt.answer_lead or " "
+    if options.chat_template:
+        if chat_template is None:
+            raise ConfigError(f"task '{task.name}' scores options through the chat template, but no model "
+                              "template was given to plan it", field="chat_template")
+        # lm-eval's --apply_chat_template: the description as a system turn, the few-shot
+        # blocks and the query as one user turn, and no target delimiter after the opened
+        # assistant turn.
+        body = fmt.render_prompt(sample.input, sample.choices, shots=shot_blocks)
+        messages = ([ChatMessage("system", task.instruction)] if task.instruction else []) + [ChatMessage("user", body)]
+        prompt = chat_template(messages)
+        lead = ""
+    else:
+        prompt = fmt.render_prompt(sample.input, sample.choices, shots=shot_blocks, instruction=task.instruction)
+    requests: list[Request] = [Loglikelihood(prompt, lead + c) for c in continuations]
+    if options.calibrate:
+        requests += [Loglikelihood(options.neutral_context, lead + c) for c in continuations]
+    return PlannedSample(sample, prompt, tuple(requests))
+
+
+def plan_sample(task: Task, sample: Sample, shots: Sequence[Sample], seed: int = 0,
+                chat_template: ChatTemplate | None = None) -> PlannedSample:
+    """Build the prompt and requests for one sample under the task's format (`chat_template`:
+    the model's, for a multiple-choice task that scores through it)."""
     fmt = task.format
     if task.kind is TaskKind.MULTIPLE_CHOICE:
-        if sample.choices is None or not isinstance(sample.input, str):
-            raise ValueError(f"sample {sample.id}: a multiple-choice task needs text input and choices")
-        prompt = fmt.render_prompt(
-            sample.input,
-            sample.choices,
-            shots=[(s.input, s.choices, answer_text(s)) for s in shots if isinstance(s.input, str)],
-            instruction=task.instruction,
-        )
-        lead = fmt.answer_lead or " "
-        requests: tuple[Request, ...] = tuple(Loglikelihood(prompt, lead + c) for c in sample.choices)
-        return PlannedSample(sample, prompt, requests)
+        return _plan_choices(task, sample, shots, chat_template)
 
     params = task.generation
     if not params.greedy and params.seed is None:
@@ -90,9 +151,11 @@ def _chat_messages(task: Task, sample: Sample, shots: Sequence[Sample]) -> tuple
     return tuple(turns)
 
 
-def plan_task(task: Task, samples: Sequence[Sample], seed: int = 0) -> list[PlannedSample]:
-    """Plan every sample of a task (few-shot pool: `task.fewshot_pool()` or the samples)."""
+def plan_task(task: Task, samples: Sequence[Sample], seed: int = 0,
+              chat_template: ChatTemplate | None = None) -> list[PlannedSample]:
+    """Plan every sample of a task (few-shot pool: `task.fewshot_pool()` or the samples);
+    `chat_template` is the model's (see `chat_renderer`)."""
     pool: Sequence[Sample] = ()
     if task.fewshot.k > 0:
         pool = task.fewshot_pool() if task.fewshot_pool is not None else samples
-    return [plan_sample(task, s, select_shots(task, s, pool, seed), seed) for s in samples]
+    return [plan_sample(task, s, select_shots(task, s, pool, seed), seed, chat_template) for s in samples]

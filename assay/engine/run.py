@@ -29,7 +29,7 @@ from assay.core.task import Task, TaskKind
 from assay.engine.cache import ResponseCache
 from assay.engine.heap import held_out_of_gc
 from assay.engine.manifest import base_manifest, now_iso
-from assay.engine.prompts import plan_task
+from assay.engine.prompts import chat_renderer, plan_task
 from assay.engine.scoring import Answered, score_task
 from assay.engine.solvers import solver_for
 from assay.engine.steps import ExecutionStats, SampleContext, StepRunner
@@ -164,6 +164,7 @@ async def evaluate_async(
     task's metric summaries. Raises `PermanentModelError` at the first permanent failure
     (every answer received before it is in the cache)."""
     check_task_capabilities(model, tasks)
+    chat_template = chat_renderer(model, tasks)  # a task that needs one fails here, before any request
     console = console or Console(stderr=True)
     spec = model_spec or model.info.name
     manifest = base_manifest()
@@ -186,7 +187,7 @@ async def evaluate_async(
                     samples = list(task.load())
                     if options.limit is not None:
                         samples = samples[: options.limit]
-                    planned = plan_task(task, samples, seed=options.seed)
+                    planned = plan_task(task, samples, seed=options.seed, chat_template=chat_template)
                     hold()  # samples, prompts and requests live to the end of the run
                     bar = progress.add_task(task.name, total=len(planned))
                     runner.stats = stats = ExecutionStats()

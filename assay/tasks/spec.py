@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assay.core.format import Casing, OptionEnumerator, PromptFormat
-from assay.core.task import TaskKind
+from assay.core.task import ChoiceScoring, Continuation, NormUnit, TaskKind
 from assay.errors import TaskSpecError
 
 DATA_SUFFIXES = (".jsonl", ".csv", ".parquet", ".json")
@@ -140,6 +140,22 @@ class FormatSpec(_Spec):
         return replace(base, **self.given())
 
 
+class ChoiceScoringSpec(_Spec):
+    """How a multiple-choice task's options are asked and scored (`assay.core.task.ChoiceScoring`):
+    `continuation: text|letter`, `chat_template: true` (through the model's chat template),
+    `norm: chars|bytes|tokens` (the unit of acc_norm), `calibrate: true` (also acc_mutual_info,
+    one extra request per option) with `neutral_context` (default "", lm-eval's)."""
+
+    continuation: Continuation = Continuation.TEXT
+    chat_template: bool = False
+    norm: NormUnit = NormUnit.BYTES
+    calibrate: bool = False
+    neutral_context: str = ""
+
+    def build(self) -> ChoiceScoring:
+        return ChoiceScoring(self.continuation, self.chat_template, self.norm, self.calibrate, self.neutral_context)
+
+
 VERBATIM_KEYS = frozenset({"verbatim", "shot_separator"})
 """The format keys that still mean something when the input is the prompt verbatim."""
 
@@ -161,6 +177,7 @@ class TaskSpec(_Spec):
     instruction: str = ""
     chat: bool = True
     format: FormatSpec = FormatSpec()
+    multiple_choice: ChoiceScoringSpec = ChoiceScoringSpec()
 
     @field_validator("version", mode="before")
     @classmethod
@@ -407,6 +424,7 @@ def _cross_check(loaded: LoadedSpec) -> None:
     if mc and spec.generation is not None:
         raise loaded.error("'generation' settings apply only to kind generate", ("generation",))
     _check_format(loaded)
+    _check_choice_scoring(loaded)
     if spec.fewshot.split is not None and spec.dataset.hf is None:
         raise loaded.error(
             "'fewshot.split' needs a Hub dataset ('dataset.hf')", ("fewshot", "split"),
@@ -434,6 +452,21 @@ def _check_format(loaded: LoadedSpec) -> None:
                 ("format", stray[0]), hint="write labels and options into the template itself; only "
                 "'shot_separator' applies (between few-shot examples)",
             )
+
+
+def _check_choice_scoring(loaded: LoadedSpec) -> None:
+    """`multiple_choice` options that could not apply are errors."""
+    spec = loaded.spec
+    given = sorted(spec.multiple_choice.model_fields_set, key=lambda k: loaded.lines.line_of(("multiple_choice", k)) or 0)
+    if given and spec.kind is not TaskKind.MULTIPLE_CHOICE:
+        raise loaded.error("'multiple_choice' options are for kind multiple_choice", ("multiple_choice", given[0]))
+    if spec.multiple_choice.continuation is Continuation.LETTER and spec.format.given().get("show_choices") is False:
+        raise loaded.error(
+            "'continuation: letter' scores the options' letters, which need the options listed",
+            ("format", "show_choices"), hint="drop 'show_choices: false' (letters list the options)",
+        )
+    if "neutral_context" in given and not spec.multiple_choice.calibrate:
+        raise loaded.error("'neutral_context' is used only with 'calibrate: true'", ("multiple_choice", "neutral_context"))
 
 
 def read_task_spec(path: str | Path) -> LoadedSpec:

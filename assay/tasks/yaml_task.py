@@ -259,6 +259,15 @@ def _template(loaded: LoadedSpec) -> tuple[jinja2.Template | None, frozenset[str
     return template, frozenset(jinja2.meta.find_undeclared_variables(parsed))
 
 
+def _choice_params(spec: TaskSpec, params: dict[str, Any], name: str = "multiple_choice") -> dict[str, Any]:
+    """The multiple-choice scorer's parameters: the task's `multiple_choice` options (what was
+    scored, the unit of acc_norm, calibration), then any the file gives the scorer itself."""
+    if spec.kind is not TaskKind.MULTIPLE_CHOICE or name != "multiple_choice":
+        return dict(params)
+    options = spec.multiple_choice
+    return {"norm": options.norm, "continuation": options.continuation, "calibrated": options.calibrate, **params}
+
+
 def _scorers(loaded: LoadedSpec) -> tuple[Scorer, ...]:
     spec = loaded.spec
     if spec.scorers is None:
@@ -267,12 +276,12 @@ def _scorers(loaded: LoadedSpec) -> tuple[Scorer, ...]:
                 "'fields.target' is needed by the default scorer", ("fields",),
                 hint="name the answer column, or list scorers that need no reference answer",
             )
-        return (scorer_from_name(_DEFAULT_SCORERS[spec.kind]),)
+        return (scorer_from_name(_DEFAULT_SCORERS[spec.kind], **_choice_params(spec, {})),)
     built: list[Scorer] = []
     for i, item in enumerate(spec.scorers):
         where: KeyPath = ("scorers", i)
         try:
-            scorer = scorer_from_name(item.name, **item.params)
+            scorer = scorer_from_name(item.name, **_choice_params(spec, item.params, item.name))
         except UnknownNameError as exc:
             hint = did_you_mean(item.name, exc.known) or "known scorers: " + ", ".join(sorted(exc.known))
             raise loaded.error(f"unknown scorer '{item.name}'", where, hint=hint) from None
@@ -380,6 +389,7 @@ def load_task_file(path: str | Path) -> Task:
         family="file",
         description=spec.description,
         source=source,
+        choice_scoring=spec.multiple_choice.build(),
     )
     if spec.dataset.path is not None:  # check local data now, before any model is loaded
         task.load()

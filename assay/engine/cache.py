@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from assay.core.requests import Request, RequestKind
-from assay.core.responses import Completion, LoglikelihoodResult, Response
+from assay.core.responses import Completion, LoglikelihoodResult, Response, RollingLoglikelihoodResult
 from assay.errors import CacheWriteError
 
 __all__ = ["CacheWriteError", "ResponseCache"]
@@ -39,6 +39,8 @@ def _decode(kind: str, text: str) -> Response:
     data = json.loads(text)
     if kind == RequestKind.LOGLIKELIHOOD.value:
         return LoglikelihoodResult.from_dict(data)
+    if kind == RequestKind.LOGLIKELIHOOD_ROLLING.value:
+        return RollingLoglikelihoodResult.from_dict(data)
     return Completion.from_dict(data)
 
 

@@ -28,8 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from assay.core.requests import Generate, Loglikelihood, Request, RequestKind
-from assay.core.responses import Completion, LoglikelihoodResult, Response
+from assay.core.requests import Generate, Loglikelihood, LoglikelihoodRolling, Request, RequestKind
+from assay.core.responses import Completion, LoglikelihoodResult, Response, RollingLoglikelihoodResult
 from assay.errors import PermanentModelError
 from assay.models.base import is_async_model
 
@@ -43,6 +43,8 @@ def error_response(request: Request, message: str) -> Response:
     """A failed answer of the request's kind (data, never cached)."""
     if request.kind is RequestKind.LOGLIKELIHOOD:
         return LoglikelihoodResult(logprob=float("nan"), is_greedy=False, n_tokens=0, error=message)
+    if request.kind is RequestKind.LOGLIKELIHOOD_ROLLING:
+        return RollingLoglikelihoodResult(logprob=float("nan"), n_tokens=0, error=message)
     return Completion(texts=(), error=message)
 
 
@@ -59,6 +61,8 @@ def _call_batch(model: Any, kind: RequestKind, requests: list[Request]) -> list[
     try:
         if kind is RequestKind.LOGLIKELIHOOD:
             answers = model.loglikelihood([r for r in requests if isinstance(r, Loglikelihood)])
+        elif kind is RequestKind.LOGLIKELIHOOD_ROLLING:
+            answers = model.loglikelihood_rolling([r for r in requests if isinstance(r, LoglikelihoodRolling)])
         else:
             answers = model.generate([r for r in requests if isinstance(r, Generate)])
     except PermanentModelError:
@@ -208,6 +212,8 @@ class ConcurrentDispatcher:
         try:
             if kind is RequestKind.LOGLIKELIHOOD:
                 answers = await self.model.loglikelihood(requests)
+            elif kind is RequestKind.LOGLIKELIHOOD_ROLLING:
+                answers = await self.model.loglikelihood_rolling(requests)
             else:
                 answers = await self.model.generate(requests)
         except PermanentModelError:

@@ -7,6 +7,11 @@
   the adapter can sort and batch; the engine calls them on a worker thread (a micro-batcher
   gathers queued requests into one list).
 
+An adapter that can score whole texts (perplexity) also has `loglikelihood_rolling(list[
+LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]` (a coroutine for an `AsyncModel`)
+and says so with `Capabilities.loglikelihood_rolling`; it is not part of the protocols, so
+adapters written before it still satisfy them.
+
 Both hand back one response per request, in order. A failed request is data
 (`Completion.error`); a *permanent* failure (see `assay.errors.PermanentModelError`) is raised.
 `Model` is either kind; `is_async_model` tells them apart.
@@ -51,27 +56,35 @@ class ModelInfo:
 class Capabilities:
     """What the model can do, truthfully: the engine refuses a run that needs more
     (`check_capabilities`) before sending a request. `reason` says, in words, why a
-    capability is missing (e.g. a server whose echo log-probs are shifted)."""
+    capability is missing (e.g. a server whose echo log-probs are shifted).
+    `loglikelihood_rolling` (whole-text scoring, for perplexity) is off unless an adapter
+    implements `loglikelihood_rolling` and says so."""
 
     loglikelihood: bool = True
     generate: bool = True
     chat: bool = False
     reason: str | None = None
+    loglikelihood_rolling: bool = False
 
 
 def check_capabilities(capabilities: Capabilities, needs_loglikelihood: bool, needs_generate: bool,
-                       model_name: str) -> None:
+                       model_name: str, needs_loglikelihood_rolling: bool = False) -> None:
     """Raise `PermanentModelError` (reason "unsupported") when a run needs a request kind
     the model cannot serve; call it before the first request."""
     missing = [kind for kind, needed, able in (
         ("log-likelihood scoring", needs_loglikelihood, capabilities.loglikelihood),
         ("text generation", needs_generate, capabilities.generate),
+        ("whole-text log-likelihood (perplexity)", needs_loglikelihood_rolling, capabilities.loglikelihood_rolling),
     ) if needed and not able]
     if not missing:
         return
     because = f": {capabilities.reason}" if capabilities.reason else ""
-    hint = ("use a task that generates (or a backend that scores, e.g. an in-process adapter)"
-            if "log-likelihood scoring" in missing else "use a log-likelihood task or another backend")
+    if "log-likelihood scoring" in missing:
+        hint = "use a task that generates (or a backend that scores, e.g. an in-process adapter)"
+    elif missing[0].startswith("whole-text"):
+        hint = "run perplexity with an in-process backend (hf:, gguf:, llamacpp:) or a server whose echo log-probs pass"
+    else:
+        hint = "use a log-likelihood task or another backend"
     raise PermanentModelError(f"the model '{model_name}' cannot do {' or '.join(missing)}, which this run needs{because}",
                               reason="unsupported", hint=hint)
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Coroutine, Sequence, TypeVar
 
 from assay.core.messages import ChatMessage
-from assay.core.requests import Generate, GenerationParams, Loglikelihood
-from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult, Output
+from assay.core.requests import Generate, GenerationParams, Loglikelihood, LoglikelihoodRolling
+from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult, Output, RollingLoglikelihoodResult
 from assay.core.sample import Sample
 from assay.core.score import Score
 from assay.models.base import Capabilities, ModelInfo
@@ -38,6 +38,11 @@ _LOGLIKELIHOOD = (
     Loglikelihood("1, 2, 3, 4,", " 5"),
     Loglikelihood("The quick brown fox jumps over the", " lazy dog"),
     Loglikelihood("Question: What colour is the sky on a clear day?\nAnswer:", " purple elephants dancing"),
+)
+_ROLLING = (
+    LoglikelihoodRolling("We the People of the United States, in Order to form a more perfect Union,"),
+    LoglikelihoodRolling("1, 2, 3, 4, 5"),
+    LoglikelihoodRolling("Hello"),
 )
 _GREEDY = GenerationParams(max_tokens=12, temperature=0.0)
 _PROMPTS = (
@@ -110,8 +115,9 @@ def check_model(model: Any) -> None:
     gives an empty list; one response per request, in order (a reversed batch gives reversed
     results), of the right type; log-likelihoods finite and <= 0, `is_greedy` a bool,
     `n_tokens >= 1`; greedy generation deterministic; stop sequences cut the text; chat
-    requests answered when `capabilities.chat`; request kinds the model says it cannot do
-    are not called.
+    requests answered when `capabilities.chat`; whole-text log-likelihoods (finite, <= 0, in
+    order, an empty text 0 over 0 tokens) when `capabilities.loglikelihood_rolling`; request
+    kinds the model says it cannot do are not called.
     """
     try:
         _run(lambda: _check_model(model))
@@ -138,6 +144,10 @@ async def _check_model(model: Any) -> None:
         await _check_loglikelihood(call)
     if caps.generate:
         await _check_generate(call, caps)
+    if caps.loglikelihood_rolling:
+        _check(callable(getattr(model, "loglikelihood_rolling", None)), "loglikelihood_rolling", name,
+               "capabilities.loglikelihood_rolling is set but the model has no `loglikelihood_rolling` method")
+        await _check_rolling(call)
     _check(model.info.cache_key == key, "cache_key_stable", name,
            "`info.cache_key` changed while the model answered requests")
 
@@ -171,6 +181,36 @@ async def _check_loglikelihood(call: _Caller) -> None:
                    f"request {i} ({batch[i].continuation!r}) scored {a.logprob:.4g} ({a.n_tokens} tokens) in the batch "
                    f"but {b.logprob:.4g} ({b.n_tokens} tokens) in {label}: responses must come back one per "
                    "request, in order")
+
+
+def _check_rolling_result(r: Any, i: int, name: str) -> None:
+    _check(isinstance(r, RollingLoglikelihoodResult), "loglikelihood_rolling_types", name,
+           f"response {i} is a {type(r).__name__}, not a RollingLoglikelihoodResult")
+    _check(r.error is None, "loglikelihood_rolling_no_error", name, f"request {i} failed: {r.error}")
+    _check(isinstance(r.logprob, float) and math.isfinite(r.logprob) and r.logprob <= 0.0, "logprob_range", name,
+           f"whole text {i}: logprob must be a finite float <= 0, got {r.logprob!r}")
+    _check(isinstance(r.n_tokens, int) and r.n_tokens >= 1, "n_tokens", name,
+           f"whole text {i}: n_tokens must be an int >= 1, got {r.n_tokens!r}")
+
+
+async def _check_rolling(call: _Caller) -> None:
+    name = call.name
+    await call("loglikelihood_rolling", [])
+    batch = list(_ROLLING)
+    results = await call("loglikelihood_rolling", batch)
+    for i, r in enumerate(results):
+        _check_rolling_result(r, i, name)
+    reverse = (await call("loglikelihood_rolling", batch[::-1]))[::-1]
+    for i, (a, b) in enumerate(zip(results, reverse)):
+        _check_rolling_result(b, i, name)
+        _check(math.isclose(a.logprob, b.logprob, rel_tol=_RTOL, abs_tol=_ATOL) and a.n_tokens == b.n_tokens,
+               "loglikelihood_rolling_in_order", name,
+               f"whole text {i} scored {a.logprob:.4g} ({a.n_tokens} tokens) in the batch but {b.logprob:.4g} "
+               f"({b.n_tokens} tokens) in the reversed batch: responses must come back one per request, in order")
+    (empty,) = await call("loglikelihood_rolling", [LoglikelihoodRolling("")])
+    _check(isinstance(empty, RollingLoglikelihoodResult) and empty.error is None and empty.logprob == 0.0
+           and empty.n_tokens == 0, "loglikelihood_rolling_empty", name,
+           f"an empty text must score 0.0 over 0 tokens, got {empty!r}")
 
 
 def _completion_text(c: Any, i: int, name: str, n: int = 1) -> str:

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from assay.core.requests import Generate, Loglikelihood, Request
-from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.core.requests import Generate, Loglikelihood, LoglikelihoodRolling, Request
+from assay.core.responses import Completion, LoglikelihoodResult, RollingLoglikelihoodResult, Usage
 from assay.models.base import Capabilities, ModelInfo
 
 
@@ -47,7 +47,7 @@ class InstantModel:
 
     def __post_init__(self) -> None:
         self.info = ModelInfo(name=self.name, adapter="instant", identity={"name": self.name})
-        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=False)
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=False, loglikelihood_rolling=True)
 
     def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
         if self.delay_s:
@@ -60,6 +60,22 @@ class InstantModel:
                 continue
             value = -10.0 * int(r.key()[:6], 16) / 0xFFFFFF  # the key is the request's stable hash, memoized
             out.append(LoglikelihoodResult(value, False, max(1, len(r.continuation) // 4), _usage(len(r.context) // 4)))
+        return out
+
+    def loglikelihood_rolling(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
+        """A text's "tokens" are its whitespace-separated words plus one; each costs a
+        deterministic (-10, 0] nats from the request's hash (0 tokens for an empty text)."""
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        self.calls.extend(requests)
+        out = []
+        for r in requests:
+            if self.fail_if(r):
+                out.append(RollingLoglikelihoodResult(float("nan"), 0, error="injected failure"))
+                continue
+            n = len(r.text.split()) + 1 if r.text else 0
+            per_token = -10.0 * int(r.key()[:6], 16) / 0xFFFFFF
+            out.append(RollingLoglikelihoodResult(per_token * n, n, _usage(n)))
         return out
 
     def generate(self, requests: Sequence[Generate]) -> list[Completion]:

@@ -25,13 +25,14 @@ from typing import Any, Sequence
 from pydantic import Field
 
 from assay.core.hashing import stable_hash
-from assay.core.requests import Generate, Loglikelihood
-from assay.core.responses import Completion, LoglikelihoodResult
+from assay.core.requests import Generate, Loglikelihood, LoglikelihoodRolling
+from assay.core.responses import Completion, LoglikelihoodResult, RollingLoglikelihoodResult
 from assay.errors import ConfigError, MissingDependencyError, ModelError
 from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback, context_length_error
 from assay.models.files import file_sha256
 from assay.models.hf.gguf_cache import converted_path, ensure_converted, is_converted
 from assay.models.hf.generation import Prompt, generate_all
+from assay.models.hf.rolling import score_rolling
 from assay.models.hf.scoring import score_loglikelihood
 from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import register_adapter
@@ -61,11 +62,15 @@ class HFModel:
         self.hf_model = hf_model
         self.tokenizer = tokenizer
         self.info = info
-        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=info.has_chat_template)
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=info.has_chat_template,
+                                         loglikelihood_rolling=True)
         self.options = options
         self.device = options.device or "cpu"
         self.tokens = TokenSetup.probe(tokenizer, getattr(hf_model, "generation_config", None))
         self.max_length = _max_length(hf_model, tokenizer)
+        self.rolling_max_length: int | None = None
+        """Window length for whole-text scoring; None uses `max_length` (as lm-eval does). For
+        tests and diagnostics: it changes answers without changing their cache key."""
 
     def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
         """log P(continuation | context) per request, batched and returned in input order."""
@@ -73,6 +78,14 @@ class HFModel:
             self.hf_model, self.tokens, requests,
             batch_size=self.options.batch_size, max_length=self.max_length, device=self.device,
             model_name=self.info.name,
+        )
+
+    def loglikelihood_rolling(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
+        """log P(text) per request: windows of `max_length` tokens (`rolling_max_length` when
+        set), each token scored once, the first from the prefix token (see hf.rolling)."""
+        return score_rolling(
+            self.hf_model, self.tokens, requests, batch_size=self.options.batch_size,
+            max_length=self.rolling_max_length or self.max_length, device=self.device,
         )
 
     def generate(self, requests: Sequence[Generate]) -> list[Completion]:

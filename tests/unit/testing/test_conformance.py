@@ -42,6 +42,10 @@ class AsyncInstant:
         await asyncio.sleep(0)
         return self.inner.generate(requests)
 
+    async def loglikelihood_rolling(self, requests):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0)
+        return self.inner.loglikelihood_rolling(requests)
+
     def close(self) -> None:
         pass
 

@@ -50,10 +50,8 @@ def resolve_task_args(tasks: TaskArg | Sequence[TaskArg], *, seed: int = 0, form
 
     items = [tasks] if isinstance(tasks, (str, Path, Task)) else list(tasks)
     resolved: list[Task] = []
-    specs = [str(t) for t in items if not isinstance(t, Task)]
-    by_spec = iter(resolve_tasks(specs, seed=seed)) if specs else iter(())
-    for item in items:
-        resolved.append(item if isinstance(item, Task) else next(by_spec))
+    for item in items:  # a spec may name a group: it expands to several tasks
+        resolved.extend([item] if isinstance(item, Task) else resolve_tasks([str(item)], seed=seed))
     if formats > 1:
         from assay.analyses.robustness.runner import format_variants
         from assay.tasks.format_grammar import sample_formats

@@ -102,3 +102,12 @@ def test_scorers_rebuild_from_the_recorded_specs(tmp_path: Path) -> None:
             for scorer in rebuilt:
                 values.update(scorer(sample, output).values)
             assert values == pytest.approx(record.scores), (task.name, sample.id)
+
+
+def test_a_group_spec_expands_to_all_its_tasks() -> None:
+    from assay.api import resolve_task_args
+    from assay.tasks.builtin import SUITE_GROUPS
+
+    names = [t.name for t in resolve_task_args(["quick", "arith-mc:n=3"])]
+    assert names[: len(SUITE_GROUPS["quick"])] == list(SUITE_GROUPS["quick"])
+    assert names[-1] == "arith-mc" and len(names) == len(SUITE_GROUPS["quick"]) + 1

@@ -27,14 +27,15 @@ from typing import Any, Sequence
 import numpy as np
 from pydantic import Field
 
-from assay.core.requests import Generate, GenerationParams, Loglikelihood
-from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.core.requests import Generate, GenerationParams, Loglikelihood, LoglikelihoodRolling
+from assay.core.responses import Completion, LoglikelihoodResult, RollingLoglikelihoodResult, Usage
 from assay.errors import ConfigError, MissingDependencyError, ModelError
 from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback, context_length_error
 from assay.models.files import file_sha256
 from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import aliases, register_adapter
 from assay.models.settings import AdapterSettings, parse_settings
+from assay.models.windows import rolling_windows
 
 
 class LlamaCppSettings(AdapterSettings):
@@ -83,11 +84,17 @@ class LlamaCppModel:
         self.llm = llm
         self.path = path
         self.info = info
-        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=info.has_chat_template)
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=info.has_chat_template,
+                                         loglikelihood_rolling=True)
         self.tokens = TokenSetup.probe(LlamaTokenizerView(llm))
         self.n_ctx = int(llm.n_ctx())
         self.n_batch = int(llm.n_batch)
         self.n_vocab = int(llm.n_vocab())
+        trained = int(llm._model.n_ctx_train()) if hasattr(llm, "_model") else 0
+        self.rolling_max_length = trained if trained > 0 else self.n_ctx
+        """Window of whole-text scoring: the model's trained context (as the hf adapter's
+        `max_position_embeddings`), never `n_ctx`, so an answer depends only on the model and
+        the text (its cache key); a window larger than `n_ctx` is refused, not cut."""
 
     # --- log-likelihood ----------------------------------------------------------------
 
@@ -125,6 +132,45 @@ class LlamaCppModel:
             self.llm.reset()  # generation must not trust input_ids after this
             batch.close()
         return [r for r in out if r is not None]
+
+    def loglikelihood_rolling(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
+        """log P(text) per request, in input order: lm-eval's rolling windows of the trained
+        context (see `assay.models.windows`), each scored like a log-likelihood request."""
+        from llama_cpp._internals import LlamaBatch
+
+        windows = []
+        for request in requests:
+            ids = self.tokens.encode(request.text, add_bos=False)
+            windows.append(rolling_windows(ids, self.tokens.prefix_id, self.rolling_max_length))
+            for w in windows[-1]:
+                if len(w.inputs) > self.n_ctx:
+                    raise context_length_error(self.info.name, len(w.inputs), self.n_ctx,
+                                               "a whole-text (perplexity) window", _CONTEXT_HINT)
+        batch = LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1)
+        ctx = self.llm._ctx
+        ctx.kv_cache_seq_rm(-1, 0, -1)
+        cached: list[int] = []
+        out: list[RollingLoglikelihoodResult] = []
+        try:
+            for request_windows in windows:
+                began = time.perf_counter()
+                total, n, read = 0.0, 0, 0
+                try:
+                    for w in request_windows:
+                        logprob, _, cached = self._score(batch, ctx, list(w.context), list(w.targets), cached)
+                        total, n, read = total + logprob, n + len(w.targets), read + len(w.inputs)
+                except (RuntimeError, ValueError) as exc:
+                    ctx.kv_cache_seq_rm(-1, 0, -1)
+                    cached = []
+                    out.append(RollingLoglikelihoodResult(float("nan"), 0, error=f"{type(exc).__name__}: {exc}"))
+                    continue
+                out.append(RollingLoglikelihoodResult(total, n, Usage(tokens_in=read,
+                                                                      latency_s=time.perf_counter() - began)))
+        finally:
+            ctx.kv_cache_seq_rm(-1, 0, -1)
+            self.llm.reset()
+            batch.close()
+        return out
 
     def _score(self, batch: Any, ctx: Any, head: list[int], cont: list[int], cached: list[int]) -> tuple[float, bool, list[int]]:
         """(log-prob, greedy, the tokens now in the KV cache) for one request."""

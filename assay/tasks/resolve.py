@@ -65,6 +65,10 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
 
         if not path.exists():
             raise ConfigError("task file not found", file=path)
+        from assay.tasks.lm_eval import load_lm_eval_file, looks_like_lm_eval
+
+        if looks_like_lm_eval(path):  # lm-evaluation-harness task or group file (docs/lm-eval-tasks.md)
+            return load_lm_eval_file(path)
         return [load_task_file(path)]
     if path.suffix == ".jsonl":
         from assay.tasks.jsonl_mc import load_jsonl_mc

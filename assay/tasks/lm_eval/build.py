@@ -101,32 +101,47 @@ def _eval_docs(config: RawConfig, splits: Mapping[str, Docs]) -> tuple[str, Docs
     raise config.error("test_split", "the task needs test_split or validation_split (the docs it is evaluated on)")
 
 
+def _fewshot_split(config: RawConfig) -> tuple[str, Any]:
+    """The key and value naming the few-shot split: `fewshot_config.split` wins over
+    `fewshot_split` (lm-eval 0.4.13's FewshotConfig.from_dict); None when neither is set."""
+    fewshot = config.get("fewshot_config")
+    if isinstance(fewshot, dict) and fewshot.get("split") is not None:
+        return "fewshot_config", fewshot["split"]
+    return "fewshot_split", config.get("fewshot_split")
+
+
 def _pool(config: RawConfig, splits: Mapping[str, Docs]) -> Docs:
-    for key in ("fewshot_split", "training_split", "validation_split", "test_split"):
+    key, name = _fewshot_split(config)
+    if name is not None:
+        if name not in splits:
+            raise config.error(key, f"few-shot split '{name}' is not a split of this dataset; it has: {', '.join(sorted(splits))}")
+        return splits[name]
+    for key in ("training_split", "validation_split", "test_split"):
         if config.get(key) is not None:
             return _split(config, splits, key)
     return []
 
 
 class _ShotDrawer:
-    """lm-eval's ContextSampler / FirstNSampler over one task's docs, in doc order."""
+    """lm-eval 0.4.13's ContextSampler (`default`) and FirstNSampler over one task's docs, in doc order."""
 
     def __init__(self, config: RawConfig, pool: Docs, k: int) -> None:
         fewshot = config.get("fewshot_config") or {}
         if not isinstance(fewshot, dict):
             raise config.error("fewshot_config", "fewshot_config must be a mapping")
-        unknown = set(fewshot) - {"sampler"}
+        unknown = set(fewshot) - {"sampler", "split"}
         if unknown:
             key = sorted(unknown)[0]
             raise config.error("fewshot_config", f"fewshot_config.{key} is not supported", field_name=f"fewshot_config.{key}",
-                               hint="only fewshot_config.sampler (default or first_n) is; use fewshot_split for the pool")
+                               hint="fewshot_config takes sampler (default or first_n) and split; few-shot examples "
+                                    "use the task's own doc_to_text/doc_to_target/delimiters")
         self.sampler = fewshot.get("sampler", "default")
         if self.sampler not in ("default", "first_n"):
             raise config.error("fewshot_config", f"sampler '{self.sampler}' is not supported (default, first_n)",
                                field_name="fewshot_config.sampler")
         self.pool, self.k = pool, k
         # lm-eval passes the doc for removal only when the few-shot split is the test split.
-        self.remove_self = config.get("fewshot_split") == config.get("test_split")
+        self.remove_self = _fewshot_split(config)[1] == config.get("test_split")
         self.rnd = random.Random(FEWSHOT_SEED)
         need = k + (1 if self.sampler == "default" and self.remove_self else 0)
         if k > 0 and len(pool) < need:
@@ -137,10 +152,16 @@ class _ShotDrawer:
         if self.k == 0:
             return []
         if self.sampler == "first_n":
-            return self.pool[: self.k]
+            pool = [x for x in self.pool if x != doc] if self.remove_self else self.pool
+            if len(pool) < self.k:
+                raise ValueError(f"first_n needs {self.k} few-shot docs other than this one, the pool has {len(pool)}")
+            return pool[: self.k]
         if not self.remove_self:
             return self.rnd.sample(self.pool, self.k)
-        return [x for x in self.rnd.sample(self.pool, self.k + 1) if x != doc][: self.k]
+        shots = [x for x in self.rnd.sample(self.pool, self.k + 1) if x != doc][: self.k]
+        if len(shots) < self.k:  # the pool holds copies of this doc: draw again without any
+            shots = self.rnd.sample([x for x in self.pool if x != doc], self.k)
+        return shots
 
 
 def _answer_text(target: Any, choices: list[str] | None) -> Any:
@@ -217,7 +238,11 @@ class _DocBuilder:
             description = resolve_description(self.fields.description, doc)
         except TemplateProblem as exc:
             raise self._fail("description", where, exc) from None
-        shots = "".join(self._shot(s, f"few-shot doc for {where}") for s in self.drawer.draw(doc))
+        try:
+            drawn = self.drawer.draw(doc)
+        except ValueError as exc:
+            raise self.config.error("num_fewshot", f"{where}: {exc}") from None
+        shots = "".join(self._shot(s, f"few-shot doc for {where}") for s in drawn)
         context = str(description) + shots + self._text(doc, where)
         choices = self._choices(doc, where)
         target = self._target(doc, where)

@@ -1,0 +1,137 @@
+"""Are assay's prompts for lm-eval task files byte-identical to lm-eval's own?
+
+For each lm-eval task file under tests/data/lm_eval (or the files given), lm-eval 0.4.x
+builds its instances (TaskManager + get_task_dict, fewshot seed 1234, as `lm_eval`
+does), and assay plans the same file's samples; each request's arguments are compared:
+(context, continuation) for log-likelihood requests, (context, until, max_gen_toks,
+do_sample/temperature) for generation.
+
+lm-eval runs in its own virtual environment (it pins its own dependencies), so this
+script calls that interpreter for lm-eval's side:
+
+    python3 -m venv /tmp/lmeval && /tmp/lmeval/bin/pip install torch==2.13.0 lm-eval==0.4.13
+    .venv/bin/python benchmarks/lm_eval_prompts.py --lm-eval-python /tmp/lmeval/bin/python
+
+Prints one line per task and the totals; exits 1 on any difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "lm_eval"
+# Files assay refuses on purpose (see docs/lm-eval-tasks.md) are left out.
+DEFAULT_FILES = ("mmlu_letters.yaml", "arc_cloze.yaml", "arc_include.yaml", "gsm_regex.yaml",
+                 "gsm_selfpool.yaml", "lambada_ll.yaml")
+
+
+def lm_eval_side(files: list[str]) -> None:
+    """Runs under lm-eval's interpreter: print {task: [[doc_id, idx, args...], ...]} as JSON."""
+    import logging
+
+    import yaml
+    from lm_eval.tasks import TaskManager, get_task_dict
+
+    logging.disable(logging.WARNING)
+    names = []
+    for f in files:
+        data = yaml.safe_load(Path(f).read_text()) if "!function" not in Path(f).read_text() else {}
+        names.append(data["task"])
+    manager = TaskManager(include_path=str(Path(files[0]).parent), include_defaults=False)
+    out: dict[str, list] = {}
+    for name, task in get_task_dict(names, manager).items():
+        task = task if hasattr(task, "build_all_requests") else next(iter(task.values()))
+        if task.get_config("num_fewshot") is None:
+            task.set_config(key="num_fewshot", value=0)
+        task.set_fewshot_seed(seed=1234)
+        task.build_all_requests(rank=0, world_size=1)
+        rows = []
+        for inst in task.instances:
+            args = list(inst.args)
+            if inst.request_type == "generate_until":
+                ctx, kwargs = args
+                args = [ctx, list(kwargs.get("until", [])), kwargs.get("max_gen_toks", 256),
+                        bool(kwargs.get("do_sample", False)), float(kwargs.get("temperature", 0.0))]
+            rows.append([inst.doc_id, inst.idx, inst.request_type, *args])
+        out[getattr(task.config, "task", str(name))] = rows
+    print(json.dumps(out))
+
+
+def _solver_requests(task, planned):  # type: ignore[no-untyped-def]
+    """The requests a task's own solver asks (lm-eval delimiters the format cannot hold)."""
+    import asyncio
+
+    from assay.core.responses import LoglikelihoodResult
+
+    asked: list = []
+
+    class _Recorder:
+        async def loglikelihood(self, requests, *, model=None):  # noqa: ANN001
+            asked.extend(requests)
+            return [LoglikelihoodResult(0.0, True, 1) for _ in requests]
+
+    asyncio.run(task.solver(planned, _Recorder()))
+    return asked
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("files", nargs="*", help="lm-eval task files (default: the fixtures)")
+    parser.add_argument("--lm-eval-python", default="/tmp/lmeval/bin/python")
+    parser.add_argument("--dump-lm-eval", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    files = [str(Path(f).resolve()) for f in args.files] or [str(FIXTURES / f) for f in DEFAULT_FILES]
+    if args.dump_lm_eval:
+        lm_eval_side(files)
+        return 0
+
+    # lm-eval resolves data_files against the working directory: run it from the files' folder.
+    proc = subprocess.run([args.lm_eval_python, __file__, "--dump-lm-eval", *files], capture_output=True, text=True,
+                          cwd=Path(files[0]).parent)
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        return 2
+    theirs = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    from assay.core.requests import Loglikelihood
+    from assay.engine.prompts import plan_task
+    from assay.tasks.lm_eval import load_lm_eval_file
+
+    total = same = 0
+    failed = False
+    for f in files:
+        for task in load_lm_eval_file(f):
+            ours = []
+            for planned in plan_task(task, task.load()):
+                doc_id = planned.sample.metadata["doc_id"]
+                requests = _solver_requests(task, planned) if task.solver is not None else list(planned.requests)
+                for idx, req in enumerate(requests):
+                    if isinstance(req, Loglikelihood):
+                        ours.append([doc_id, idx, "loglikelihood", req.context, req.continuation])
+                    else:
+                        p = req.params
+                        ours.append([doc_id, idx, "generate_until", req.prompt, list(p.stop), p.max_tokens,
+                                     not p.greedy, p.temperature])
+            lm = theirs.get(task.name, [])
+            lm = [[r[0], r[1], "loglikelihood" if r[2] in ("loglikelihood", "multiple_choice") else r[2], *r[3:]] for r in lm]
+            n = max(len(ours), len(lm))
+            ok = sum(1 for a, b in zip(ours, lm) if a == b)
+            total, same = total + n, same + ok
+            print(f"{task.name:28s} requests {n:4d}  identical {ok:4d}")
+            if ok != n:
+                failed = True
+                for a, b in zip(ours, lm):
+                    if a != b:
+                        print("  assay:  ", json.dumps(a)[:400])
+                        print("  lm-eval:", json.dumps(b)[:400])
+                        break
+    print(f"total: {same}/{total} requests byte-identical")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from assay.core.responses import ChoiceOutput, Completion, Output
+from assay.core.responses import ChoiceOutput, Completion, Output, RollingLoglikelihoodResult
 from assay.core.results import SampleRecord
 from assay.core.score import Score
 from assay.core.solver import PlannedSample
@@ -28,6 +28,8 @@ class Answered:
 def _raw_response(output: Output) -> Any:
     if isinstance(output, ChoiceOutput):
         return [r.logprob for r in output.results]
+    if isinstance(output, RollingLoglikelihoodResult):
+        return output.logprob
     return output.text if len(output.texts) <= 1 else list(output.texts)
 
 
@@ -38,6 +40,8 @@ def _usage(output: Output) -> tuple[int, int, float]:
             sum(r.n_tokens for r in output.results),
             sum(r.usage.latency_s for r in output.results),
         )
+    if isinstance(output, RollingLoglikelihoodResult):
+        return output.usage.tokens_in, output.n_tokens, output.usage.latency_s
     return output.usage.tokens_in, output.usage.tokens_out, output.usage.latency_s
 
 
@@ -95,7 +99,7 @@ def score_task(
                 if output.usage.tpot_s is not None:
                     metadata["tpot_s"] = round(output.usage.tpot_s, 6)
         if len(a.transcript) > 1:
-            metadata["steps"] = a.transcript
+            metadata["transcript"] = a.transcript  # not "steps": suites use that for an item's reasoning steps
         records.append(
             SampleRecord(
                 run_id=run_id,

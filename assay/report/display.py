@@ -35,11 +35,16 @@ def percent(x: float | None, digits: int = 1) -> str:
 
 
 def step_views(metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    """A multi-step sample's steps (`metadata["steps"]`, written by the engine) as a page
+    """A multi-step sample's steps (`metadata["transcript"]`, written by the engine) as a page
     shows them: which model, what was asked (prompt, conversation or scored continuation)
     and what came back (text, or log-prob)."""
-    views = []
-    for number, step in enumerate(metadata.get("steps") or [], start=1):
+    views: list[dict[str, Any]] = []
+    transcript = metadata.get("transcript")
+    if not isinstance(transcript, list):
+        return views
+    for number, step in enumerate(transcript, start=1):
+        if not isinstance(step, dict):
+            continue
         asked, answered = [], []
         for request in step.get("requests") or []:
             if request.get("kind") == "loglikelihood":

@@ -188,7 +188,7 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
         primary = next((m.metric for m in store.metrics([info.run_id]) if m.task == task and m.position == 0), None)
         view = _sample_view(record, primary)
         steps = step_views(record.metadata)
-        shown = {k: v for k, v in record.metadata.items() if k != "steps"}
+        shown = {k: v for k, v in record.metadata.items() if k != "transcript"}
         meta = json.dumps(shown, indent=2, ensure_ascii=False, default=str)
         return render("sample.html", title=f"{sample_id} · {task}", info=info, s=view, metadata=meta, primary=primary,
                       steps=steps)

@@ -55,7 +55,7 @@ def main() -> None:
     cache = ResponseCache(cache_path)
     run = evaluate(model, [task], cache, RunOptions(show_progress=False, chunk_size=4, samples_in_flight=8))
     cache.close()
-    rows = [[r.sample_id, r.response, r.scores, len(r.metadata.get("steps", []))] for r in run.samples]
+    rows = [[r.sample_id, r.response, r.scores, len(r.metadata.get("transcript", []))] for r in run.samples]
     with open(out_path, "w") as fh:
         json.dump({"rows": rows, "model_requests": len(model.calls)}, fh)
 

@@ -51,7 +51,7 @@ def test_chat_turn_two_quotes_turn_one_and_rerun_replays_from_cache(tmp_path):
     second_turns = [c for c in model.calls if len(c.messages) == 3]
     assert len(second_turns) == 4 and all(c.messages[1].content.startswith("turn1") for c in second_turns)
     assert all(r.scores["ok"] == 1.0 for r in run.samples)
-    steps = run.samples[0].metadata["steps"]  # the transcript is kept in the record
+    steps = run.samples[0].metadata["transcript"]  # the transcript is kept in the record
     assert len(steps) == 2 and steps[1]["requests"][0]["messages"][1]["content"].startswith("turn1")
 
     model.calls.clear()
@@ -75,7 +75,7 @@ def test_judge_call_goes_to_its_own_model_and_cache_identity(tmp_path):
     assert len(judge.calls) == 1  # the four judge prompts are identical: asked once
     assert all(r.scores["ok"] == 1.0 for r in run.samples)
     assert cache.count(judge.info.cache_key) == 1 and cache.count(model.info.cache_key) == 4
-    assert run.samples[0].metadata["steps"][1]["model"] == "judge"
+    assert run.samples[0].metadata["transcript"][1]["model"] == "judge"
 
 
 def test_agent_loop_of_tool_calls_stops_when_the_model_answers():
@@ -95,7 +95,7 @@ def test_agent_loop_of_tool_calls_stops_when_the_model_answers():
     model = InstantModel(reply=reply)
     run = evaluate(model, [gen_task(agent, n=3)], ResponseCache(None), QUIET)
     assert all(r.scores["ok"] == 1.0 for r in run.samples)
-    assert len(run.samples[0].metadata["steps"]) == 3
+    assert len(run.samples[0].metadata["transcript"]) == 3
     assert len(model.calls) == 9  # three steps for each of the three samples
 
 
@@ -115,7 +115,7 @@ def test_adaptive_test_picks_the_next_item_from_earlier_answers():
     run = evaluate(InstantModel(), [gen_task(adaptive, n=1)], ResponseCache(None), QUIET)
     (record,) = run.samples
     path = record.response.split()[:3]
-    assert path[0].startswith("3") and len(record.metadata["steps"]) == 3
+    assert path[0].startswith("3") and len(record.metadata["transcript"]) == 3
     for this, nxt in zip(path, path[1:]):  # each next item follows from the previous answer
         level = int(this[0])
         assert int(nxt[0]) == (min(5, level + 1) if this[1] == "+" else max(1, level - 1))

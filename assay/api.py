@@ -25,6 +25,7 @@ from assay.core.run import Run
 from assay.core.task import Task
 from assay.engine.cache import ResponseCache
 from assay.engine.run import RunOptions, evaluate_async as _engine_evaluate, run_sync
+from assay.errors import ConfigError
 
 ModelArg = Any
 """A model spec ("smollm2", "hf:…", "openai:MODEL@URL", …) or a loaded model object."""
@@ -56,8 +57,14 @@ def resolve_task_args(tasks: TaskArg | Sequence[TaskArg], *, seed: int = 0, form
         from assay.analyses.robustness.runner import format_variants
         from assay.tasks.format_grammar import sample_formats
 
-        sampled = sample_formats(formats, format_seed)
-        resolved = [v for t in resolved for v in format_variants(t, sampled)]
+        for task in resolved:
+            if task.format.verbatim:
+                raise ConfigError(f"task '{task.name}' gives its prompt verbatim (a template): there is no "
+                                  "layout for --formats to vary", field="--formats",
+                                  hint="drop --formats for this task, or write its prompt with a `format:` mapping")
+        # Each task's formats keep its option style (cloze or listed): only the layout varies.
+        resolved = [v for t in resolved for v in format_variants(t, sample_formats(formats, format_seed,
+                                                                                    style=t.format.style))]
     return resolved
 
 

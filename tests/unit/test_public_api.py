@@ -111,3 +111,14 @@ def test_a_group_spec_expands_to_all_its_tasks() -> None:
     names = [t.name for t in resolve_task_args(["quick", "arith-mc:n=3"])]
     assert names[: len(SUITE_GROUPS["quick"])] == list(SUITE_GROUPS["quick"])
     assert names[-1] == "arith-mc" and len(names) == len(SUITE_GROUPS["quick"]) + 1
+
+
+def test_formats_keep_each_task_style_and_refuse_templates(tmp_path: Path) -> None:
+    from assay.api import resolve_task_args
+
+    listed = resolve_task_args(["arith-mc:n=3,style=listed", "arith-mc:n=3"], formats=3)
+    styles = {t.name.split("@")[0] + ("/listed" if t.format.show_choices else "/cloze") for t in listed}
+    assert len(listed) == 6 and sum(t.format.show_choices for t in listed) == 3, styles
+    template_task = Path(__file__).resolve().parents[1] / "data" / "task_files" / "arithmetic.yaml"
+    with pytest.raises(assay.ConfigError, match="verbatim"):
+        resolve_task_args([str(template_task)], formats=2)

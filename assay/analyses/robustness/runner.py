@@ -19,11 +19,11 @@ from assay.analyses.robustness.perturb import (
 )
 from assay.analyses.robustness.spread import FORMAT_TASK_SEP, FormatSpread, spread_from_records
 from assay.analyses.robustness.versions import VersionReport, version_matrix, version_metrics
-from assay.core.format import PromptFormat
+from assay.core.format import OptionStyle, PromptFormat
 from assay.core.results import SampleRecord
 from assay.core.run import Run
 from assay.core.sample import Sample
-from assay.core.task import Task
+from assay.core.task import Task, TaskKind
 from assay.engine.cache import ResponseCache
 from assay.engine.run import RunOptions, evaluate
 from assay.models.base import Model
@@ -36,6 +36,15 @@ QUIET = RunOptions(show_progress=False)
 def format_variants(task: Task, formats: Sequence[PromptFormat]) -> list[Task]:
     """One task per format, named TASK@FORMAT_ID."""
     return [replace(task, format=f, name=f"{task.name}{FORMAT_TASK_SEP}{f.id}") for f in formats]
+
+
+def with_listed_options(task: Task) -> Task:
+    """The task with its options listed in the prompt. Option order can only matter when the
+    model sees the options: in the cloze layout (the default) each option is scored on its
+    own, and a permutation changes nothing. A verbatim template is left as written."""
+    if task.kind is not TaskKind.MULTIPLE_CHOICE or task.format.verbatim:
+        return task
+    return replace(task, format=task.format.with_style(OptionStyle.LISTED))
 
 
 def with_samples(task: Task, name: str, samples: Sequence[Sample], **changes: object) -> Task:
@@ -87,7 +96,9 @@ def lazy_format_oracle(model: Model, task: Task, formats: Sequence[PromptFormat]
 def run_option_order(model: Model, task: Task, permutations: Mapping[str, Sequence[int]],
                      cache: ResponseCache, options: RunOptions = QUIET) -> OrderReport:
     """Accuracy under each named permutation (applied to items with that many options) and
-    the position bias over all of them."""
+    the position bias over all of them. The options are listed in the prompt (see
+    `with_listed_options`)."""
+    task = with_listed_options(task)
     samples = _limited(task, options)
     k = max(len(s.choices or ()) for s in samples)
     samples = [s for s in samples if len(s.choices or ()) == k]
@@ -145,7 +156,10 @@ def run_perturbations(model: Model, task: Task, kinds: Sequence[str], cache: Res
                       options: RunOptions = QUIET, seed: int = 0,
                       names: Sequence[str] = LOGIC_NAMES) -> list[PerturbationReport]:
     """Accuracy on the task's items vs each rewrite (`rename` renames `names`: by default the
-    people of the logic puzzles)."""
+    people of the logic puzzles). With `shuffle-options`, every variant lists its options in
+    the prompt (see `with_listed_options`), the original included, so they compare alike."""
+    if "shuffle-options" in kinds:
+        task = with_listed_options(task)
     samples = _limited(task, options)
     rewrites: dict[str, list[Sample]] = {}
     for kind in kinds:

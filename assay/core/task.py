@@ -20,10 +20,12 @@ from assay.core.solver import Solver
 
 
 class TaskKind(str, Enum):
-    """How a task asks: score each option's log-likelihood, or generate an answer."""
+    """How a task asks: score each option's log-likelihood, generate an answer, or score a whole text."""
 
     MULTIPLE_CHOICE = "multiple_choice"
     GENERATE = "generate"
+    PERPLEXITY = "perplexity"
+    """Score each sample's whole text (`input`) with a rolling log-likelihood request."""
 
 
 class Continuation(str, Enum):

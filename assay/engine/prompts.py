@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from assay.core.format import OptionStyle
 from assay.core.hashing import stable_hash
 from assay.core.messages import ChatMessage
-from assay.core.requests import Generate, GenerationParams, Loglikelihood, Request
+from assay.core.requests import Generate, GenerationParams, Loglikelihood, LoglikelihoodRolling, Request
 from assay.core.sample import Sample
 from assay.core.solver import PlannedSample
 from assay.core.task import Continuation, Task, TaskKind
@@ -117,6 +117,10 @@ def plan_sample(task: Task, sample: Sample, shots: Sequence[Sample], seed: int =
     fmt = task.format
     if task.kind is TaskKind.MULTIPLE_CHOICE:
         return _plan_choices(task, sample, shots, chat_template)
+    if task.kind is TaskKind.PERPLEXITY:  # the text as it is: no format, few-shot or instruction
+        if not isinstance(sample.input, str):
+            raise ValueError(f"sample {sample.id}: a perplexity task scores text input, not messages")
+        return PlannedSample(sample, sample.input, (LoglikelihoodRolling(sample.input),))
 
     params = task.generation
     if not params.greedy and params.seed is None:

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from assay.core.aggregation import RatioAggregate
 from assay.core.results import MetricSummary, SampleRecord
 from assay.core.run import Run, ScorerSpec, TaskResult
 from assay.core.solver import PlannedSample, StepFailed
@@ -35,6 +36,7 @@ from assay.engine.solvers import solver_for
 from assay.engine.steps import ExecutionStats, SampleContext, StepRunner
 from assay.models.base import check_capabilities
 from assay.stats import summarize
+from assay.stats.ratio import summarize_ratio
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,20 @@ def new_run_id() -> str:
 
 def summarize_records(task: Task, records: Sequence[SampleRecord]) -> dict[str, MetricSummary]:
     """Each metric's mean with its 95% interval (Wilson for 0/1 scores; clustered when items
-    share a group id). Failed samples are excluded and counted."""
+    share a group id). A metric a scorer declares in `ratio_metrics` (perplexity) is instead
+    its ratio of sums over samples, with a delta-method interval (`assay.stats.ratio`).
+    Failed samples are excluded and counted."""
     out = {}
     clusters = [r.metadata.get("group") for r in records]
+    ratios: dict[str, RatioAggregate] = {}
+    for scorer in task.scorers:
+        ratios.update(getattr(scorer, "ratio_metrics", None) or {})
     for name in task.metric_names:
+        ratio = ratios.get(name)
+        if ratio is not None:
+            out[name] = summarize_ratio(name, [r.scores.get(ratio.numerator, math.nan) for r in records],
+                                        [r.scores.get(ratio.denominator, math.nan) for r in records], ratio.transform)
+            continue
         values = [r.scores.get(name, math.nan) for r in records]
         out[name] = summarize(name, values, clusters=clusters)
     return out
@@ -114,7 +126,8 @@ def check_task_capabilities(model: Any, tasks: Sequence[Task]) -> None:
         return
     plain = [t for t in tasks if t.solver is None]
     check_capabilities(caps, needs_loglikelihood=any(t.kind is TaskKind.MULTIPLE_CHOICE for t in plain),
-                       needs_generate=any(t.kind is TaskKind.GENERATE for t in plain), model_name=model.info.name)
+                       needs_generate=any(t.kind is TaskKind.GENERATE for t in plain), model_name=model.info.name,
+                       needs_loglikelihood_rolling=any(t.kind is TaskKind.PERPLEXITY for t in plain))
 
 
 async def _solve_task(runner: StepRunner, task: Task, planned: list[PlannedSample], options: RunOptions,

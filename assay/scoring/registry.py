@@ -29,6 +29,7 @@ _BUILTIN: dict[str, str] = {
     "number": "assay.scoring.numeric:NumberMatch",
     "f1": "assay.scoring.f1:TokenF1",
     "instructions": "assay.scoring.instructions:InstructionFollowing",
+    "perplexity": "assay.scoring.perplexity:PerplexityScorer",
 }
 _REGISTERED: dict[str, ScorerFactory] = {}
 _ENTRY_POINT_GROUP = "assay.scorers"

@@ -264,7 +264,9 @@ def check_scorer(scorer: Any, sample: Sample, output: Output, wrong_output: Outp
 
     Checks: `name` is a non-empty string and `metrics` a non-empty tuple of distinct names;
     each call returns a `Score` whose values are exactly the declared metrics, each a finite
-    float in [0, 1]; a second call on the same input gives the same values and extraction.
+    float in [0, 1]; a second call on the same input gives the same values and extraction. A
+    scorer with corpus-level `ratio_metrics` (perplexity) also keeps each ratio's numerator
+    and denominator, and its values need only be finite.
     """
     label = repr(getattr(scorer, "name", scorer))
 
@@ -279,13 +281,21 @@ def check_scorer(scorer: Any, sample: Sample, output: Output, wrong_output: Outp
        "metrics_declared", f"`metrics` must be a non-empty tuple of names, got {metrics!r}")
     ok(len(set(metrics)) == len(metrics), "metrics_declared", f"`metrics` names a metric twice: {metrics!r}")
     ok(callable(scorer), "callable", "a scorer is called as scorer(sample, output)")
+    ratios = dict(getattr(scorer, "ratio_metrics", None) or {})
+    ok(set(ratios) <= set(metrics), "ratio_metrics_declared",
+       f"`ratio_metrics` names {sorted(set(ratios) - set(metrics))}, which `metrics` does not")
+    expected = set(metrics) | {key for r in ratios.values() for key in (r.numerator, r.denominator)}
     wrong = wrong_output if wrong_output is not None else _wrong_output(sample, output)
     for which, out in (("right", output), ("wrong", wrong)):
         first = scorer(sample, out)
         ok(isinstance(first, Score), "returns_score", f"the {which} output gave a {type(first).__name__}, not a Score")
-        ok(set(first.values) == set(metrics), "metrics_produced",
-           f"declares {sorted(metrics)} but the {which} output produced {sorted(first.values)}")
+        ok(set(first.values) == expected, "metrics_produced",
+           f"declares {sorted(expected)} but the {which} output produced {sorted(first.values)}")
         for metric, value in first.values.items():
+            if metric in expected - set(metrics) or metric in ratios:
+                ok(isinstance(value, float) and math.isfinite(value), "values_finite",
+                   f"{metric} = {value!r} for the {which} output; values must be finite floats")
+                continue
             ok(isinstance(value, float) and math.isfinite(value) and 0.0 <= value <= 1.0, "values_in_unit_range",
                f"{metric} = {value!r} for the {which} output; values must be finite floats in [0, 1]")
         second = scorer(sample, out)
@@ -296,6 +306,8 @@ def check_scorer(scorer: Any, sample: Sample, output: Output, wrong_output: Outp
 
 def _wrong_output(sample: Sample, output: Output) -> Output:
     """An output that a scorer should mark wrong: the target option least likely, or unrelated text."""
+    if isinstance(output, RollingLoglikelihoodResult):
+        return RollingLoglikelihoodResult(output.logprob * 2.0 - 10.0, output.n_tokens)
     if isinstance(output, ChoiceOutput):
         n = len(output.results)
         target = sample.target if isinstance(sample.target, int) and not isinstance(sample.target, bool) else 0

@@ -1,4 +1,4 @@
-"""`assay tasks` and `assay models`: list the built-in suites, groups, model aliases and adapters."""
+"""`assay tasks` and `assay models`: list the built-in suites, groups, benchmark catalog, model aliases and adapters."""
 
 from __future__ import annotations
 
@@ -24,8 +24,33 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     for name, members in SUITE_GROUPS.items():
         groups.add_row(name, ", ".join(members))
     out.print(groups)
+    _print_catalog(getattr(args, "data_dir", None))
     out.print("Also: a YAML task file (PATH.yaml) or a JSONL of {question, choices, answer} rows (PATH.jsonl).")
     return 0
+
+
+def _print_catalog(data: str | None) -> None:
+    """The benchmark catalog, with where each one's data would come from."""
+    from assay.tasks.catalog import CATALOG, DATA_ENV, data_present
+    from assay.tasks.catalog._data import data_dir
+
+    folder = data_dir(data)
+    where = f"local copies under {folder}" if folder else f"no local data folder (--data-dir or ${DATA_ENV})"
+    table = Table(title=f"benchmark catalog (lm-eval prompts; options: NAME:n=INT,...; {where})")
+    for col in ("task", "what", "source", "items", "licence", "data"):
+        table.add_column(col)
+    for name, entry in CATALOG.items():
+        present = data_present(entry, data)
+        if entry.needs:
+            status = f"not runnable: needs {entry.needs}"
+        elif present:
+            status = "present"
+        elif present is False:
+            status = f"missing {entry.source.local_name()}: from the Hub if online"
+        else:
+            status = "from the Hub (online)"
+        table.add_row(name, entry.title, entry.source.label, f"{entry.size:,}", entry.licence, status)
+    out.print(table)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -54,7 +79,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    tasks = sub.add_parser("tasks", help="list built-in suites and groups")
+    tasks = sub.add_parser("tasks", help="list built-in suites, groups and the benchmark catalog")
+    tasks.add_argument("--data-dir", metavar="DIR", help="where local copies of catalog benchmarks are (default $ASSAY_DATA)")
     tasks.set_defaults(func=cmd_tasks)
     models = sub.add_parser("models", help="list model aliases and adapters")
     models.set_defaults(func=cmd_models)

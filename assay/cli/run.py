@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def _default_out(model: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.data_dir:  # the catalog reads $ASSAY_DATA when it resolves its tasks
+        os.environ["ASSAY_DATA"] = args.data_dir
     from assay.api import DEFAULT_CACHE, evaluate
     from assay.report.terminal import results_table
 
@@ -92,5 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--formats", type=int, default=1, metavar="K",
                      help="evaluate each task under K prompt formats sampled from the format grammar "
                           "(the first is the default) and print the spread")
+    run.add_argument("--data-dir", metavar="DIR",
+                     help="local copies of catalog benchmarks (DIR/mmlu/test.jsonl, ...; default $ASSAY_DATA)")
     run.add_argument("--format-seed", type=int, default=0, help="seed for sampling the --formats formats")
     run.set_defaults(func=cmd_run)

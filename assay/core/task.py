@@ -29,11 +29,15 @@ class TaskKind(str, Enum):
 
 
 class Continuation(str, Enum):
-    """What a multiple-choice option is scored as: its text (" Paris"), or its letter
-    (" A", MMLU style: the prompt lists the options as "A. ...", "B. ..." to choose from)."""
+    """What a multiple-choice option is scored as: its text (" Paris"), its letter (" A",
+    MMLU style: the prompt lists the options as "A. ...", "B. ..." to choose from), or the
+    sentence after the blank the option fills (`BLANK`)."""
 
     TEXT = "text"
     LETTER = "letter"
+    BLANK = "blank"
+    """Partial scoring (WinoGrande): each option fills the blank "_" in the input, and what
+    is scored is the rest of the sentence after the blank, the same for every option."""
 
 
 class NormUnit(str, Enum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable, Sequence
 
-from assay.core.format import OptionStyle
+from assay.core.format import OptionStyle, PromptFormat
 from assay.core.hashing import stable_hash
 from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams, Loglikelihood, LoglikelihoodRolling, Request
@@ -87,6 +87,8 @@ def _plan_choices(task: Task, sample: Sample, shots: Sequence[Sample], chat_temp
         fmt = fmt.with_style(OptionStyle.LISTED)  # a letter means nothing unless the options are listed
     if sample.choices is None or not isinstance(sample.input, str):
         raise ValueError(f"sample {sample.id}: a multiple-choice task needs text input and choices")
+    if options.continuation is Continuation.BLANK:
+        return _plan_blank(task, sample, shots, fmt)
     continuations = ([fmt.option_enumerator.key(i) for i in range(len(sample.choices))] if letters
                      else list(sample.choices))
     shot_blocks = [(s.input, s.choices, _choice_answer(task, s)) for s in shots if isinstance(s.input, str)]
@@ -108,6 +110,22 @@ def _plan_choices(task: Task, sample: Sample, shots: Sequence[Sample], chat_temp
     if options.calibrate:
         requests += [Loglikelihood(options.neutral_context, lead + c) for c in continuations]
     return PlannedSample(sample, prompt, tuple(requests))
+
+
+def _plan_blank(task: Task, sample: Sample, shots: Sequence[Sample], fmt: PromptFormat) -> PlannedSample:
+    """Partial scoring (lm-eval's WinoGrande): context i is the input up to the blank "_" with
+    option i in it; every option scores the same continuation, the rest after the blank."""
+    assert isinstance(sample.input, str) and sample.choices is not None
+    if shots or task.choice_scoring.chat_template or task.choice_scoring.calibrate:
+        raise ConfigError(f"task '{task.name}': blank-filling options take no few-shot examples, chat template "
+                          "or calibration here", field="continuation")
+    blank = sample.input.find("_")
+    if blank < 0:
+        raise ValueError(f"sample {sample.id}: continuation 'blank' needs a '_' in the input")
+    head = (task.instruction + fmt.shot_separator) if task.instruction else ""
+    rest = (fmt.answer_lead or " ") + sample.input[blank + 1:].strip()
+    requests = tuple(Loglikelihood(head + sample.input[:blank] + option, rest) for option in sample.choices)
+    return PlannedSample(sample, head + sample.input, requests)
 
 
 def plan_sample(task: Task, sample: Sample, shots: Sequence[Sample], seed: int = 0,

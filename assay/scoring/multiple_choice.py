@@ -75,6 +75,8 @@ class MultipleChoiceScorer:
     def _scored_text(self, choices: Sequence[str]) -> list[str]:
         if self.continuation is Continuation.LETTER:
             return [OptionEnumerator.LETTER_DOT.key(i) for i in range(len(choices))]
+        if self.continuation is Continuation.BLANK:  # every option scores the same text
+            return ["_"] * len(choices)
         return list(choices)
 
     def __call__(self, sample: Sample, output: Output) -> Score:
@@ -109,3 +111,31 @@ class MultipleChoiceScorer:
             values["acc_mutual_info"] = float(chosen_mi == target)
             explanation += f", acc_mutual_info chose {_letter(chosen_mi)}"
         return Score(values=values, extracted=chosen, explanation=f"{explanation}; target {_letter(target)}")
+
+
+class TrueProbabilityMass:
+    """`mc2`: the probability mass the model puts on the true options, after normalising the
+    options' probabilities to sum to one (TruthfulQA MC2, as lm-eval's `process_results_mc2`).
+
+    Which options are true comes from `sample.metadata["labels"]` (1 true, 0 false, in
+    `choices` order); `sample.target` is the index of a true option (for few-shot display).
+    """
+
+    name = "true_probability_mass"
+    metrics = ("mc2",)
+    kinds = (TaskKind.MULTIPLE_CHOICE,)
+    uses_target = False
+
+    def __call__(self, sample: Sample, output: Output) -> Score:
+        if not isinstance(output, ChoiceOutput):
+            raise TypeError(f"{self.name} scores ChoiceOutput, got {type(output).__name__} (sample {sample.id})")
+        if output.error is not None:
+            return Score({"mc2": math.nan}, None, output.error)
+        labels = sample.metadata.get("labels")
+        if not isinstance(labels, (list, tuple)) or len(labels) != len(output.results):
+            raise ValueError(f"sample {sample.id}: mc2 needs metadata['labels'], one per option")
+        logprobs = [r.logprob for r in output.results]
+        top = max(logprobs)
+        weights = [math.exp(lp - top) for lp in logprobs]  # shifted: exp of very negative sums underflows
+        mass = sum(w for w, label in zip(weights, labels) if int(label) == 1) / sum(weights)
+        return Score({"mc2": mass}, extracted=_argmax(logprobs), explanation=f"mass on true options {mass:.3f}")

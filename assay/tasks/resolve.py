@@ -1,5 +1,6 @@
-"""Task names on the command line to `Task`s: a built-in suite or group, a YAML task file,
-or a bare JSONL of multiple-choice rows.
+"""Task names on the command line to `Task`s: a built-in suite or group, a catalog benchmark
+(`assay.tasks.catalog`: mmlu, gsm8k_cot, ...), a YAML task file, or a bare JSONL of
+multiple-choice rows.
 
 Built-in suites and groups take options after a colon: `arith-mc:n=50,seed=3`, and
 `style=cloze|listed` for how multiple-choice options are shown (`quick:style=listed`).
@@ -58,6 +59,7 @@ def _parse_options(name: str, text: str) -> SuiteOptions:
 def resolve_task(name: str, seed: int = 0) -> list[Task]:
     """One command-line task argument to one or more tasks (a group expands)."""
     from assay.tasks.builtin import SUITE_GROUPS, builtin_suites, make_builtin, make_group
+    from assay.tasks.catalog import CATALOG, make_catalog_task
 
     path = Path(name)
     if path.suffix in (".yaml", ".yml"):
@@ -78,13 +80,16 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
         return [load_jsonl_mc(path)]
 
     base, _, opts = name.partition(":")
+    if base in CATALOG:  # a benchmark of the catalog: its own options; data located now
+        return [make_catalog_task(base, opts)]
     options = _parse_options(base, opts)
     chosen_seed = seed if options.seed is None else options.seed
     if base in SUITE_GROUPS:
         return make_group(base, n=options.n, seed=chosen_seed, style=options.style)
     if base in builtin_suites():
         return [make_builtin(base, n=options.n, seed=chosen_seed, style=options.style)]
-    raise UnknownNameError("task", name, list(builtin_suites()) + list(SUITE_GROUPS) + ["PATH.yaml", "PATH.jsonl"])
+    raise UnknownNameError("task", name, list(builtin_suites()) + list(SUITE_GROUPS) + list(CATALOG)
+                           + ["PATH.yaml", "PATH.jsonl"])
 
 
 def resolve_tasks(names: Sequence[str], seed: int = 0) -> list[Task]:

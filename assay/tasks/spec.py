@@ -409,6 +409,8 @@ def _cross_check(loaded: LoadedSpec) -> None:
         )
     if spec.fields.input is None and spec.template is None:
         raise loaded.error("the input text needs 'fields.input' (a column) or 'template' (Jinja2 text)", ("fields",))
+    if spec.kind is TaskKind.PERPLEXITY:
+        _check_perplexity(loaded)
     mc = spec.kind is TaskKind.MULTIPLE_CHOICE
     if mc and spec.fields.target is None:
         raise loaded.error("a multiple_choice task needs 'fields.target'", ("fields",))
@@ -430,6 +432,24 @@ def _cross_check(loaded: LoadedSpec) -> None:
             "'fewshot.split' needs a Hub dataset ('dataset.hf')", ("fewshot", "split"),
             hint="for a local few-shot pool use 'fewshot.path'",
         )
+
+
+def _check_perplexity(loaded: LoadedSpec) -> None:
+    """A perplexity task scores each row's text column as it is: nothing may change it."""
+    spec = loaded.spec
+    if spec.template is not None:
+        raise loaded.error("a perplexity task scores a column's text as it is, not a template", ("template",),
+                           hint="put the text in a column and name it in 'fields.input'")
+    unused = [(("fields", "target"), spec.fields.target is not None),
+              (("fields", "choices"), spec.fields.choices is not None),
+              (("generation",), spec.generation is not None),
+              (("fewshot", "k"), spec.fewshot.k > 0),
+              (("instruction",), bool(spec.instruction)),
+              (("format",), bool(spec.format.given()))]
+    for path, given in unused:
+        if given:
+            raise loaded.error(f"'{'.'.join(path)}' does not apply to kind perplexity: the text in 'fields.input' "
+                               "is scored exactly as it is", path, hint=f"drop '{'.'.join(path)}'")
 
 
 def _check_format(loaded: LoadedSpec) -> None:

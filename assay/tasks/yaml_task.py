@@ -30,7 +30,8 @@ from assay.scoring.registry import did_you_mean, scorer_from_name
 from assay.tasks.loaders import Row, load_hf_rows, load_rows
 from assay.tasks.spec import KeyPath, LoadedSpec, TaskSpec, dotted, read_task_spec
 
-_DEFAULT_SCORERS = {TaskKind.MULTIPLE_CHOICE: "multiple_choice", TaskKind.GENERATE: "exact_match"}
+_DEFAULT_SCORERS = {TaskKind.MULTIPLE_CHOICE: "multiple_choice", TaskKind.GENERATE: "exact_match",
+                    TaskKind.PERPLEXITY: "perplexity"}
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -271,7 +272,7 @@ def _choice_params(spec: TaskSpec, params: dict[str, Any], name: str = "multiple
 def _scorers(loaded: LoadedSpec) -> tuple[Scorer, ...]:
     spec = loaded.spec
     if spec.scorers is None:
-        if spec.fields.target is None:
+        if spec.fields.target is None and spec.kind is not TaskKind.PERPLEXITY:
             raise loaded.error(
                 "'fields.target' is needed by the default scorer", ("fields",),
                 hint="name the answer column, or list scorers that need no reference answer",

@@ -4,7 +4,7 @@ For each lm-eval task file under tests/data/lm_eval (or the files given), lm-eva
 builds its instances (TaskManager + get_task_dict, fewshot seed 1234, as `lm_eval`
 does), and assay plans the same file's samples; each request's arguments are compared:
 (context, continuation) for log-likelihood requests, (context, until, max_gen_toks,
-do_sample/temperature) for generation.
+do_sample/temperature) for generation, (text,) for rolling log-likelihood.
 
 lm-eval runs in its own virtual environment (it pins its own dependencies), so this
 script calls that interpreter for lm-eval's side:
@@ -26,7 +26,7 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "lm_eval"
 # Files assay refuses on purpose (see docs/lm-eval-tasks.md) are left out.
 DEFAULT_FILES = ("mmlu_letters.yaml", "arc_cloze.yaml", "arc_include.yaml", "gsm_regex.yaml",
-                 "gsm_selfpool.yaml", "lambada_ll.yaml")
+                 "gsm_selfpool.yaml", "lambada_ll.yaml", "wikitext_rolling.yaml")
 
 
 def lm_eval_side(files: list[str]) -> None:
@@ -97,7 +97,7 @@ def main() -> int:
         return 2
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
 
-    from assay.core.requests import Loglikelihood
+    from assay.core.requests import Loglikelihood, LoglikelihoodRolling
     from assay.engine.prompts import plan_task
     from assay.tasks.lm_eval import load_lm_eval_file
 
@@ -112,6 +112,8 @@ def main() -> int:
                 for idx, req in enumerate(requests):
                     if isinstance(req, Loglikelihood):
                         ours.append([doc_id, idx, "loglikelihood", req.context, req.continuation])
+                    elif isinstance(req, LoglikelihoodRolling):
+                        ours.append([doc_id, idx, "loglikelihood_rolling", req.text])
                     else:
                         p = req.params
                         ours.append([doc_id, idx, "generate_until", req.prompt, list(p.stop), p.max_tokens,

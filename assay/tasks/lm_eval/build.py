@@ -16,7 +16,8 @@ k + 1)` minus the doc itself when the few-shot split is the test split. The pool
 
 Requests: multiple_choice asks `(context, target_delimiter + choice)` per option;
 loglikelihood asks `(context, target)`; generate_until completes the context with
-`generation_kwargs`. Building everything now means a broken template, a missing split or
+`generation_kwargs`; loglikelihood_rolling scores the text of `doc_to_target` alone (an
+assay perplexity task). Building everything now means a broken template, a missing split or
 an out-of-range target fails while tasks are resolved, before any model loads.
 """
 
@@ -36,6 +37,7 @@ from assay.core.sample import Sample
 from assay.core.solver import PlannedSample, StepContext
 from assay.core.task import Task, TaskKind
 from assay.errors import TaskSpecError
+from assay.scoring.perplexity import PerplexityScorer
 from assay.tasks.lm_eval.config import TASK_KEYS, RawConfig, check_keys
 from assay.tasks.lm_eval.data import Docs, load_splits
 from assay.tasks.lm_eval.filters import DEFAULT_PIPELINE, FilterSpecError, build_pipeline
@@ -46,11 +48,16 @@ from assay.tasks.lm_eval.templates import (
 
 FEWSHOT_SEED = 1234  # lm-eval's default --fewshot_random_seed
 OUTPUT_TYPES = ("multiple_choice", "loglikelihood", "generate_until", "loglikelihood_rolling")
-_METRICS = {
+_METRICS = {  # lm-eval's defaults (api/registry.py DEFAULT_METRIC_REGISTRY), which assay implements in full
     "multiple_choice": ("acc", "acc_norm"),
-    "loglikelihood": ("acc",),
+    "loglikelihood": ("perplexity", "acc"),
     "generate_until": ("exact_match",),
+    "loglikelihood_rolling": ("word_perplexity", "byte_perplexity", "bits_per_byte"),
 }
+_AGGREGATIONS = {"perplexity": "perplexity", "word_perplexity": "weighted_perplexity",
+                 "byte_perplexity": "weighted_perplexity", "bits_per_byte": "bits_per_byte"}
+_KINDS = {"multiple_choice": TaskKind.MULTIPLE_CHOICE, "loglikelihood": TaskKind.MULTIPLE_CHOICE,
+          "generate_until": TaskKind.GENERATE, "loglikelihood_rolling": TaskKind.PERPLEXITY}
 _EXACT_MATCH_OPTIONS = ("ignore_case", "ignore_punctuation", "ignore_numbers", "regexes_to_ignore")
 _GEN_KEYS = frozenset({"until", "max_gen_toks", "do_sample", "temperature", "top_p"})
 
@@ -252,6 +259,11 @@ class _DocBuilder:
                 raise self.config.error("doc_to_choice", "output_type multiple_choice needs doc_to_choice")
             gold = self._gold_index(target, choices, where)
             return Sample(f"{index}", context, gold, tuple(choices), meta)
+        if self.output_type == "loglikelihood_rolling":  # lm-eval scores doc_to_target alone
+            if not isinstance(target, str):
+                raise self.config.error("doc_to_target", f"{where}: loglikelihood_rolling scores doc_to_target's text, "
+                                        f"got {target!r}")
+            return Sample(f"{index}", target, "", None, meta)
         if self.output_type == "loglikelihood":
             if not isinstance(target, str):
                 raise self.config.error("doc_to_target", f"{where}: loglikelihood needs a text target, got {target!r}")
@@ -295,12 +307,13 @@ def _metric_names(config: RawConfig, output_type: str) -> tuple[tuple[str, ...],
             raise config.error("metric_list", "each metric_list entry needs 'metric: NAME'", field_name=field_name)
         name = entry["metric"]
         if name not in supported:
-            hint = ("perplexity metrics need the rolling log-likelihood request kind and assay's perplexity metrics"
-                    if "perplexity" in name or name == "bits_per_byte" else f"supported for {output_type}: {', '.join(supported)}")
+            hint = f"supported for {output_type}: {', '.join(supported)}"
             raise config.error("metric_list", f"metric '{name}' is not supported for output_type {output_type}",
                                field_name=f"{field_name}.metric", hint=hint)
-        if entry.get("aggregation", "mean") != "mean":
-            raise config.error("metric_list", f"aggregation '{entry['aggregation']}' is not supported (mean only)",
+        aggregation = entry.get("aggregation", _AGGREGATIONS.get(name, "mean"))
+        if aggregation != _AGGREGATIONS.get(name, "mean"):
+            raise config.error("metric_list", f"aggregation '{aggregation}' is not supported for {name} "
+                               f"(only lm-eval's default, {_AGGREGATIONS.get(name, 'mean')})",
                                field_name=f"{field_name}.aggregation")
         options = {k: v for k, v in entry.items() if k not in ("metric", "aggregation", "higher_is_better")}
         bad = set(options) - (set(_EXACT_MATCH_OPTIONS) if name == "exact_match" else set())
@@ -364,10 +377,6 @@ def build_task(config: RawConfig) -> Task:
     output_type = config.get("output_type", "generate_until")
     if output_type not in OUTPUT_TYPES:
         raise config.error("output_type", f"unknown output_type '{output_type}'", hint="one of " + ", ".join(OUTPUT_TYPES))
-    if output_type == "loglikelihood_rolling":
-        raise config.error("output_type", "output_type loglikelihood_rolling needs the rolling log-likelihood request "
-                           "kind, which assay's engine does not run yet",
-                           hint="perplexity tasks will run once rolling requests and perplexity metrics land")
     if config.get("repeats", 1) != 1:
         raise config.error("repeats", "repeats other than 1 is not supported", hint="remove repeats (majority_vote over one answer is that answer)")
     if config.get("should_decontaminate", False):
@@ -405,7 +414,9 @@ def build_task(config: RawConfig) -> Task:
     if output_type == "multiple_choice":
         scorers: tuple[Any, ...] = (ChoiceScorer(metrics),)
     elif output_type == "loglikelihood":
-        scorers = (GreedyScorer(),)
+        scorers = (GreedyScorer(metrics),)
+    elif output_type == "loglikelihood_rolling":
+        scorers, solver = (PerplexityScorer(metrics),), None
     else:
         scorers, solver = (GenerateScorer(pipelines, match),), None
     metadata = config.get("metadata") or {}
@@ -414,7 +425,7 @@ def build_task(config: RawConfig) -> Task:
     return Task(
         name=name,
         version=f"lm-eval-{version}" if version is not None else "lm-eval",
-        kind=TaskKind.GENERATE if output_type == "generate_until" else TaskKind.MULTIPLE_CHOICE,
+        kind=_KINDS[output_type],
         load=lambda: samples,
         scorers=scorers,
         format=fmt,

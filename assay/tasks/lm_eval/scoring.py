@@ -19,7 +19,9 @@ import math
 import re
 import string
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
+
+from assay.core.aggregation import RatioAggregate, RatioTransform
 
 from assay.core.responses import ChoiceOutput, Completion, Output
 from assay.core.sample import Sample
@@ -58,22 +60,37 @@ class ChoiceScorer:
                      f"acc chose {pred}, acc_norm chose {pred_norm}; target {sample.target}")
 
 
+# lm-eval's `perplexity` for output_type loglikelihood: exp(-mean log-likelihood) over docs,
+# a ratio of sums (Σ logprob / Σ 1) summarised by the engine with its interval.
+_PERPLEXITY = RatioAggregate("logprob", "n_docs", RatioTransform.EXP_NEG)
+
+
 @dataclass(frozen=True)
 class GreedyScorer:
-    """lm-eval's `acc` for output_type loglikelihood: is the target the greedy continuation."""
+    """lm-eval's metrics for output_type loglikelihood: `acc` (1 when the target is the
+    greedy continuation) and `perplexity` (exp of minus the mean target log-likelihood)."""
 
-    metrics: tuple[str, ...] = ("acc",)
+    metrics: tuple[str, ...] = ("perplexity", "acc")
     name: str = "lm_eval_loglikelihood"
     kinds: tuple[TaskKind, ...] = (TaskKind.MULTIPLE_CHOICE,)
     uses_target: bool = True
+
+    @property
+    def ratio_metrics(self) -> Mapping[str, RatioAggregate]:
+        return {"perplexity": _PERPLEXITY} if "perplexity" in self.metrics else {}
 
     def __call__(self, sample: Sample, output: Output) -> Score:
         if not isinstance(output, ChoiceOutput):
             raise TypeError(f"{self.name} scores ChoiceOutput, got {type(output).__name__} (sample {sample.id})")
         if output.error is not None:
-            return Score({"acc": math.nan}, None, output.error)
+            return Score({m: math.nan for m in self.metrics}, None, output.error)
         (result,) = output.results
-        return Score({"acc": float(result.is_greedy)}, result.logprob, f"log-likelihood {result.logprob:.4f}")
+        values = {"logprob": result.logprob, "n_docs": 1.0}
+        if "perplexity" in self.metrics:
+            values["perplexity"] = math.exp(-result.logprob)
+        if "acc" in self.metrics:
+            values["acc"] = float(result.is_greedy)
+        return Score(values, result.logprob, f"log-likelihood {result.logprob:.4f}, greedy {result.is_greedy}")
 
 
 @dataclass(frozen=True)

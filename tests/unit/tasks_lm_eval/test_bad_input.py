@@ -152,11 +152,16 @@ def test_hub_data_missing_offline(folder: Path, monkeypatch: pytest.MonkeyPatch)
     assert "allenai/ai2_arc/ARC-Easy" in err.message and "JSONL" in (err.hint or "")
 
 
-def test_rolling_output_type_needs_the_rolling_request_kind(folder: Path) -> None:
-    text = (DATA / "wikitext_rolling.yaml").read_text()
+def test_rolling_needs_text_targets(folder: Path) -> None:
+    text = (DATA / "wikitext_rolling.yaml").read_text().replace('doc_to_target: "{{text}}"', "doc_to_target: 0")
     err = _fail(folder, text)
-    assert err.field == "output_type" and err.line == _line_of(text, "output_type")
-    assert "loglikelihood_rolling" in err.message and "rolling" in err.message
+    assert err.field == "doc_to_target" and err.line == _line_of(text, "doc_to_target") and "text" in err.message
+
+
+def test_aggregation_other_than_lm_evals_default(folder: Path) -> None:
+    text = (DATA / "lambada_ll.yaml").read_text().replace("aggregation: perplexity", "aggregation: median")
+    err = _fail(folder, text)
+    assert err.field == "metric_list[1].aggregation" and "median" in err.message
 
 
 def test_unknown_metric_and_filter(folder: Path) -> None:

@@ -7,11 +7,12 @@ benchmarks/lm_eval_prompts.py; here they pin assay's side without needing lm-eva
 from __future__ import annotations
 
 import asyncio
+import math
 from pathlib import Path
 
 import pytest
 
-from assay.core.requests import Generate, Loglikelihood
+from assay.core.requests import Generate, Loglikelihood, LoglikelihoodRolling
 from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult
 from assay.core.task import TaskKind
 from assay.engine.prompts import plan_task
@@ -110,9 +111,18 @@ def test_fewshot_split_equal_to_test_split_never_shows_the_doc_itself() -> None:
 
 def test_loglikelihood_asks_the_target_after_the_context() -> None:
     task = _one("lambada_ll.yaml")
+    assert task.metric_names == ("acc", "perplexity")
     assert _requests(task) == [Loglikelihood("She opened the door and let the cat out into the", " garden")]
     score = task.scorers[0](task.load()[0], ChoiceOutput((LoglikelihoodResult(-2.0, True, 1),)))
-    assert score.values == {"acc": 1.0}
+    assert score.values["acc"] == 1.0 and score.values["perplexity"] == pytest.approx(math.exp(2.0))
+    assert set(task.scorers[0].ratio_metrics) == {"perplexity"}  # exp(-mean ll) over docs, not a mean of exps
+
+
+def test_loglikelihood_rolling_scores_the_target_text_as_a_perplexity_task() -> None:
+    task = _one("wikitext_rolling.yaml")
+    assert task.kind is TaskKind.PERPLEXITY
+    assert task.metric_names == ("word_perplexity", "byte_perplexity", "bits_per_byte")
+    assert _requests(task) == [LoglikelihoodRolling("She opened the door and let the cat out into the garden")]
 
 
 def test_group_file_gives_each_member_with_its_overrides() -> None:
@@ -140,7 +150,8 @@ def test_choice_scorer_normalises_by_characters_as_lm_eval_does() -> None:
     assert score.values == {"acc": 1.0, "acc_norm": 1.0}
 
 
-@pytest.mark.parametrize("name", ["mmlu_letters.yaml", "arc_cloze.yaml", "gsm_regex.yaml", "lambada_ll.yaml"])
+@pytest.mark.parametrize("name", ["mmlu_letters.yaml", "arc_cloze.yaml", "gsm_regex.yaml", "lambada_ll.yaml",
+                                  "wikitext_rolling.yaml"])
 def test_evaluate_runs_the_file_end_to_end(name: str, tmp_path: Path) -> None:
     from assay import evaluate
     from assay.testing import InstantModel

@@ -26,7 +26,8 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "lm_eval"
 # Files assay refuses on purpose (see docs/lm-eval-tasks.md) are left out.
 DEFAULT_FILES = ("mmlu_letters.yaml", "arc_cloze.yaml", "arc_include.yaml", "gsm_regex.yaml",
-                 "gsm_selfpool.yaml", "lambada_ll.yaml", "wikitext_rolling.yaml")
+                 "gsm_selfpool.yaml", "lambada_ll.yaml", "wikitext_rolling.yaml",
+                 "piqa_csv.yaml", "boolq_gen.yaml", "text_rolling.yaml")
 
 
 def lm_eval_side(files: list[str]) -> None:

@@ -159,3 +159,31 @@ def test_evaluate_runs_the_file_end_to_end(name: str, tmp_path: Path) -> None:
     run = evaluate(InstantModel(reply=lambda req: " 36\n#### 36"), [str(DATA / name)], cache=tmp_path / "c.sqlite", store=False)
     (task,) = resolve_task(str(DATA / name))
     assert set(run.metrics[task.name]) == set(task.metric_names)
+
+
+def test_csv_data_description_column_and_empty_target_delimiter() -> None:
+    pytest.importorskip("datasets")
+    task = _one("piqa_csv.yaml")
+    sample = task.load()[1]
+    assert sample.input == "home Goal: To dry wet shoes quickly,\nSolution:"  # description: the `domain` column
+    assert sample.target == 1  # datasets reads the CSV's label column as an int, as lm-eval sees it
+    # target_delimiter "" cannot be an answer lead: the task's solver asks the options as written
+    assert [r.continuation for r in _requests(task, 1)] == [" put them in the freezer.", " stuff them with newspaper."]
+
+
+def test_generate_with_choices_compares_with_the_chosen_text() -> None:
+    task = _one("boolq_gen.yaml")
+    samples = task.load()
+    assert samples[0].target == "yes" and samples[1].target == "no"
+    assert "\n---\n" in samples[0].input  # shots end with the fewshot_delimiter
+    (request,) = _requests(task)
+    assert request.params.stop == ("\n---\n",) and request.params.max_tokens == 256 and request.params.greedy
+    scorer = task.scorers[0]
+    assert scorer.metrics == ("exact_match,clean",)
+    assert scorer(samples[0], Completion((" Yes ",))).values == {"exact_match,clean": 1.0}
+
+
+def test_text_dataset_gives_one_doc_per_line() -> None:
+    task = _one("text_rolling.yaml")
+    assert [s.input for s in task.load()] == [
+        "The quick brown fox jumps over the lazy dog.", "", "A second paragraph, after an empty line.", "Last line — with a dash."]

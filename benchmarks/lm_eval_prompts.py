@@ -40,12 +40,16 @@ def lm_eval_side(files: list[str]) -> None:
     logging.disable(logging.WARNING)
     names = []
     for f in files:
-        data = yaml.safe_load(Path(f).read_text()) if "!function" not in Path(f).read_text() else {}
-        names.append(data["task"])
+        data = yaml.safe_load(Path(f).read_text())
+        names.append(data["group"] if isinstance(data.get("task"), list) else data["task"])
     manager = TaskManager(include_path=str(Path(files[0]).parent), include_defaults=False)
     out: dict[str, list] = {}
-    for name, task in get_task_dict(names, manager).items():
-        task = task if hasattr(task, "build_all_requests") else next(iter(task.values()))
+    def flatten(tree):  # noqa: ANN001, ANN202 - a group maps to its members
+        for value in tree.values():
+            yield from ([value] if hasattr(value, "build_all_requests") else flatten(value))
+
+    for task in flatten(get_task_dict(names, manager)):
+        name = task.config.task
         if task.get_config("num_fewshot") is None:
             task.set_config(key="num_fewshot", value=0)
         task.set_fewshot_seed(seed=1234)
@@ -79,23 +83,14 @@ def _solver_requests(task, planned):  # type: ignore[no-untyped-def]
     return asked
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("files", nargs="*", help="lm-eval task files (default: the fixtures)")
-    parser.add_argument("--lm-eval-python", default="/tmp/lmeval/bin/python")
-    parser.add_argument("--dump-lm-eval", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    files = [str(Path(f).resolve()) for f in args.files] or [str(FIXTURES / f) for f in DEFAULT_FILES]
-    if args.dump_lm_eval:
-        lm_eval_side(files)
-        return 0
-
+def _compare(files: list[str], lm_eval_python: str) -> tuple[int, int, bool] | None:
+    """(identical, total, any difference) for one lm-eval run over `files`; None if lm-eval failed."""
     # lm-eval resolves data_files against the working directory: run it from the files' folder.
-    proc = subprocess.run([args.lm_eval_python, __file__, "--dump-lm-eval", *files], capture_output=True, text=True,
+    proc = subprocess.run([lm_eval_python, __file__, "--dump-lm-eval", *files], capture_output=True, text=True,
                           cwd=Path(files[0]).parent)
     if proc.returncode != 0:
         print(proc.stderr[-3000:], file=sys.stderr)
-        return 2
+        return None
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
 
     from assay.core.requests import Loglikelihood, LoglikelihoodRolling
@@ -132,6 +127,28 @@ def main() -> int:
                         print("  assay:  ", json.dumps(a)[:400])
                         print("  lm-eval:", json.dumps(b)[:400])
                         break
+    return same, total, failed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("files", nargs="*", help="lm-eval task files (default: the fixtures)")
+    parser.add_argument("--lm-eval-python", default="/tmp/lmeval/bin/python")
+    parser.add_argument("--dump-lm-eval", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    files = [str(Path(f).resolve()) for f in args.files] or [str(FIXTURES / f) for f in DEFAULT_FILES]
+    if args.dump_lm_eval:
+        lm_eval_side(files)
+        return 0
+
+    batches = [files] if args.files else [files, [str(FIXTURES / "group.yaml")]]  # a group's tasks share names with the files
+    total = same = 0
+    failed = False
+    for batch in batches:
+        result = _compare(batch, args.lm_eval_python)
+        if result is None:
+            return 2
+        same, total, failed = same + result[0], total + result[1], failed or result[2]
     print(f"total: {same}/{total} requests byte-identical")
     return 1 if failed else 0
 

@@ -24,7 +24,6 @@ an out-of-range target fails while tasks are resolved, before any model loads.
 from __future__ import annotations
 
 import hashlib
-import random
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -40,13 +39,13 @@ from assay.errors import TaskSpecError
 from assay.scoring.perplexity import PerplexityScorer
 from assay.tasks.lm_eval.config import TASK_KEYS, RawConfig, check_keys
 from assay.tasks.lm_eval.data import Docs, load_splits
+from assay.tasks.lm_eval.fewshot import ShotDrawer, fewshot_pool, split_docs
 from assay.tasks.lm_eval.filters import DEFAULT_PIPELINE, FilterSpecError, build_pipeline
 from assay.tasks.lm_eval.scoring import ChoiceScorer, ExactMatch, GenerateScorer, GreedyScorer
 from assay.tasks.lm_eval.templates import (
     DocField, TemplateProblem, doc_to_choice, doc_to_target, doc_to_text, resolve_description,
 )
 
-FEWSHOT_SEED = 1234  # lm-eval's default --fewshot_random_seed
 OUTPUT_TYPES = ("multiple_choice", "loglikelihood", "generate_until", "loglikelihood_rolling")
 _METRICS = {  # lm-eval's defaults (api/registry.py DEFAULT_METRIC_REGISTRY), which assay implements in full
     "multiple_choice": ("acc", "acc_norm"),
@@ -91,84 +90,11 @@ def _compile(config: RawConfig, key: str, columns: Sequence[str], required: bool
         raise config.error(key, f"Jinja syntax error in {key} (template line {exc.lineno}): {exc.message}") from None
 
 
-def _split(config: RawConfig, splits: Mapping[str, Docs], key: str) -> Docs:
-    name = config.get(key)
-    if name not in splits:
-        raise config.error(key, f"{key} '{name}' is not a split of this dataset; it has: {', '.join(sorted(splits))}",
-                           hint="local data_files given as a path or list make one split, 'train'")
-    if not splits[name]:
-        raise config.error(key, f"split '{name}' has no docs")
-    return splits[name]
-
-
 def _eval_docs(config: RawConfig, splits: Mapping[str, Docs]) -> tuple[str, Docs]:
     for key in ("test_split", "validation_split"):
         if config.get(key) is not None:
-            return key, _split(config, splits, key)
+            return key, split_docs(config, splits, key)
     raise config.error("test_split", "the task needs test_split or validation_split (the docs it is evaluated on)")
-
-
-def _fewshot_split(config: RawConfig) -> tuple[str, Any]:
-    """The key and value naming the few-shot split: `fewshot_config.split` wins over
-    `fewshot_split` (lm-eval 0.4.13's FewshotConfig.from_dict); None when neither is set."""
-    fewshot = config.get("fewshot_config")
-    if isinstance(fewshot, dict) and fewshot.get("split") is not None:
-        return "fewshot_config", fewshot["split"]
-    return "fewshot_split", config.get("fewshot_split")
-
-
-def _pool(config: RawConfig, splits: Mapping[str, Docs]) -> Docs:
-    key, name = _fewshot_split(config)
-    if name is not None:
-        if name not in splits:
-            raise config.error(key, f"few-shot split '{name}' is not a split of this dataset; it has: {', '.join(sorted(splits))}")
-        return splits[name]
-    for key in ("training_split", "validation_split", "test_split"):
-        if config.get(key) is not None:
-            return _split(config, splits, key)
-    return []
-
-
-class _ShotDrawer:
-    """lm-eval 0.4.13's ContextSampler (`default`) and FirstNSampler over one task's docs, in doc order."""
-
-    def __init__(self, config: RawConfig, pool: Docs, k: int) -> None:
-        fewshot = config.get("fewshot_config") or {}
-        if not isinstance(fewshot, dict):
-            raise config.error("fewshot_config", "fewshot_config must be a mapping")
-        unknown = set(fewshot) - {"sampler", "split"}
-        if unknown:
-            key = sorted(unknown)[0]
-            raise config.error("fewshot_config", f"fewshot_config.{key} is not supported", field_name=f"fewshot_config.{key}",
-                               hint="fewshot_config takes sampler (default or first_n) and split; few-shot examples "
-                                    "use the task's own doc_to_text/doc_to_target/delimiters")
-        self.sampler = fewshot.get("sampler", "default")
-        if self.sampler not in ("default", "first_n"):
-            raise config.error("fewshot_config", f"sampler '{self.sampler}' is not supported (default, first_n)",
-                               field_name="fewshot_config.sampler")
-        self.pool, self.k = pool, k
-        # lm-eval passes the doc for removal only when the few-shot split is the test split.
-        self.remove_self = _fewshot_split(config)[1] == config.get("test_split")
-        self.rnd = random.Random(FEWSHOT_SEED)
-        need = k + (1 if self.sampler == "default" and self.remove_self else 0)
-        if k > 0 and len(pool) < need:
-            raise config.error("num_fewshot", f"num_fewshot {k} needs {need} few-shot docs, the pool has {len(pool)}",
-                               hint="lower num_fewshot, or set fewshot_split to a larger split")
-
-    def draw(self, doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        if self.k == 0:
-            return []
-        if self.sampler == "first_n":
-            pool = [x for x in self.pool if x != doc] if self.remove_self else self.pool
-            if len(pool) < self.k:
-                raise ValueError(f"first_n needs {self.k} few-shot docs other than this one, the pool has {len(pool)}")
-            return pool[: self.k]
-        if not self.remove_self:
-            return self.rnd.sample(self.pool, self.k)
-        shots = [x for x in self.rnd.sample(self.pool, self.k + 1) if x != doc][: self.k]
-        if len(shots) < self.k:  # the pool holds copies of this doc: draw again without any
-            shots = self.rnd.sample([x for x in self.pool if x != doc], self.k)
-        return shots
 
 
 def _answer_text(target: Any, choices: list[str] | None) -> Any:
@@ -183,7 +109,7 @@ def _answer_text(target: Any, choices: list[str] | None) -> Any:
 class _DocBuilder:
     """Turns each doc into (context, choices, target), as lm-eval would."""
 
-    def __init__(self, config: RawConfig, fields: _Fields, drawer: _ShotDrawer, output_type: str) -> None:
+    def __init__(self, config: RawConfig, fields: _Fields, drawer: ShotDrawer, output_type: str) -> None:
         self.config, self.fields, self.drawer, self.output_type = config, fields, drawer, output_type
         self.target_delimiter = _str_key(config, "target_delimiter", " ")
         self.fewshot_delimiter = _str_key(config, "fewshot_delimiter", "\n\n")
@@ -399,7 +325,7 @@ def build_task(config: RawConfig) -> Task:
         choice=_compile(config, "doc_to_choice", columns, required=output_type == "multiple_choice"),
         description=_compile(config, "description", columns, required=False),
     )
-    drawer = _ShotDrawer(config, _pool(config, splits), num_fewshot)
+    drawer = ShotDrawer(config, fewshot_pool(config, splits), num_fewshot)
     builder = _DocBuilder(config, fields, drawer, output_type)
     split_name = str(config.get(split_key))
     samples = tuple(builder.build(i, doc, split_name) for i, doc in enumerate(docs))

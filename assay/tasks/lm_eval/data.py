@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assay.errors import ConfigError, DataError, MissingDependencyError
+from assay.errors import DataError, MissingDependencyError
 from assay.tasks.lm_eval.config import RawConfig
 from assay.tasks.loaders import _json, _jsonl, _network_trouble, _parquet
 
@@ -73,7 +73,7 @@ def _local_splits(config: RawConfig, builder: str) -> dict[str, Docs]:
             try:
                 docs.extend(_read_local(builder, path))
             except DataError:
-                raise
+                raise  # already names the file and line
             except (OSError, UnicodeDecodeError, ValueError) as exc:
                 raise DataError(f"cannot read as {builder}: {exc}", file=path) from None
         splits[str(split)] = docs
@@ -117,7 +117,4 @@ def load_splits(config: RawConfig) -> dict[str, Docs]:
     if Path(builder).suffix in (".json", ".jsonl", ".csv", ".parquet"):
         raise config.error("dataset_path", f"dataset_path '{builder}' looks like a file; lm-eval reads local files as "
                            "dataset_path: json (or csv, parquet, text) with dataset_kwargs.data_files")
-    try:
-        return _hub_splits(config)
-    except ConfigError:
-        raise
+    return _hub_splits(config)

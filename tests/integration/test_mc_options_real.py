@@ -48,3 +48,11 @@ def test_winogrande_partial_scoring_runs(smollm2, tmp_path):
     run = _run(smollm2, make_catalog_task("winogrande", data=DATA), tmp_path)
     assert [len(r.response) for r in run.samples] == [2, 2]
     assert all(not math.isnan(r.scores["acc"]) for r in run.samples)
+
+
+def test_lambada_and_wikitext_perplexity_run(smollm2, tmp_path):
+    run = evaluate(smollm2, [make_catalog_task("lambada", data=DATA), make_catalog_task("wikitext2", data=DATA)],
+                   ResponseCache(tmp_path / "c.sqlite"), QUIET)
+    lambada, wikitext = run.tasks["lambada"], run.tasks["wikitext2"]
+    assert lambada.metrics["perplexity"].value > 1 and lambada.metrics["acc"].value in (0.0, 1.0)
+    assert 1 < wikitext.metrics["word_perplexity"].value < 1e4 and wikitext.metrics["bits_per_byte"].value > 0

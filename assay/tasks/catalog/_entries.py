@@ -74,6 +74,12 @@ def _last_word(options: ChoiceScoring) -> tuple[Scorer, ...]:
     return (LastWordScorer(),)
 
 
+def _wikitext(options: ChoiceScoring) -> tuple[Scorer, ...]:
+    from assay.tasks.catalog._scorers import OriginalCountsPerplexity
+
+    return (OriginalCountsPerplexity(),)
+
+
 def _gsm8k(options: ChoiceScoring) -> tuple[Scorer, ...]:
     from assay.tasks.catalog._scorers import AnswerFilter, FilteredExactMatch
 
@@ -174,14 +180,12 @@ ENTRIES: tuple[CatalogEntry, ...] = (
                  HubSource("openai/gsm8k", "main", "test", "gsm8k"), "MIT", 1319, TaskKind.GENERATE, "3.0",
                  "gsm8k_cot", _rows_only(p.gsm8k), _gsm8k, generation=GenerationParams(max_tokens=256, stop=_STOP_Q),
                  instruction=p.GSM8K_SHOTS),
-    CatalogEntry("lambada", "LAMBADA (OpenAI's), last word: accuracy and log-likelihood", HubSource(
+    CatalogEntry("lambada", "LAMBADA (OpenAI's), last word: accuracy and perplexity", HubSource(
                  "EleutherAI/lambada_openai", "default", "test", "lambada_openai"), "MIT", 5153,
-                 TaskKind.MULTIPLE_CHOICE, "1.0", "lambada_openai", _rows_only(p.lambada), _last_word,
-                 notes="perplexity (exp of minus the mean log-likelihood) needs the perplexity aggregate"),
-    CatalogEntry("wikitext2", "WikiText-2 perplexity (document level)", HubSource(
+                 TaskKind.MULTIPLE_CHOICE, "1.0", "lambada_openai", _rows_only(p.lambada), _last_word),
+    CatalogEntry("wikitext2", "WikiText-2 perplexity (document level, rolling)", HubSource(
                  "EleutherAI/wikitext_document_level", "wikitext-2-raw-v1", "test", "wikitext2"), "CC-BY-SA-3.0", 62,
-                 TaskKind.GENERATE, "2.0", "wikitext", _rows_only(p.wikitext), lambda options: (),
-                 needs="the loglikelihood_rolling request kind"),
+                 TaskKind.PERPLEXITY, "2.0", "wikitext", _rows_only(p.wikitext), _wikitext),
     CatalogEntry("ifeval", "IFEval, the prompts whose every instruction assay can check", HubSource(
                  "google/IFEval", None, "train", "ifeval"), "Apache-2.0", 541, TaskKind.GENERATE, "4.0-subset",
                  "ifeval", _ifeval_sample, _ifeval_scorers, generation=GenerationParams(max_tokens=1280)),

@@ -1,5 +1,6 @@
 """Scorers only catalog tasks use: lm-eval's regex answer filters with its exact match,
-LAMBADA's last-word accuracy, and TruthfulQA generation's true-versus-false reference contrast."""
+LAMBADA's last-word accuracy and perplexity, WikiText's perplexities over the original page's
+counts, and TruthfulQA generation's true-versus-false reference contrast."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import math
 import re
 import string
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
-from assay.core.responses import ChoiceOutput, Completion, Output
+from assay.core.aggregation import RatioAggregate, RatioTransform
+from assay.core.responses import ChoiceOutput, Completion, Output, RollingLoglikelihoodResult
 from assay.core.sample import Sample
 from assay.core.score import Score
 from assay.core.task import TaskKind
@@ -90,13 +92,18 @@ class FilteredExactMatch:
         return Score(values, extracted=extracted, explanation=", ".join(f"{k}: {v!r}" for k, v in extracted.items()))
 
 
+_MEAN_PERPLEXITY = RatioAggregate("logprob", "n_docs", RatioTransform.EXP_NEG)
+
+
 class LastWordScorer:
     """LAMBADA: `acc` is 1 when greedy decoding would produce the last word (lm-eval's
-    `is_greedy`); `logprob` is its log-likelihood (the perplexity aggregate is exp of minus
-    the mean of these)."""
+    `is_greedy`); `perplexity` is exp of minus the mean of the last words' log-likelihoods
+    over the task (lm-eval's), a ratio of sums the run summary computes with its interval
+    (each sample keeps `logprob` and `n_docs` = 1, and its own exp(-logprob))."""
 
     name = "last_word"
-    metrics = ("acc", "logprob")
+    metrics = ("perplexity", "acc")
+    ratio_metrics: Mapping[str, RatioAggregate] = {"perplexity": _MEAN_PERPLEXITY}
     kinds = (TaskKind.MULTIPLE_CHOICE,)
     uses_target = True
 
@@ -104,9 +111,39 @@ class LastWordScorer:
         if not isinstance(output, ChoiceOutput) or len(output.results) != 1:
             raise TypeError(f"{self.name} scores one log-likelihood (sample {sample.id})")
         if output.error is not None:
-            return Score({"acc": math.nan, "logprob": math.nan}, None, output.error)
+            return Score({m: math.nan for m in self.metrics}, None, output.error)
         (result,) = output.results
-        return Score({"acc": float(result.is_greedy), "logprob": result.logprob}, extracted=result.is_greedy)
+        values = {"logprob": result.logprob, "n_docs": 1.0, "perplexity": math.exp(-result.logprob),
+                  "acc": float(result.is_greedy)}
+        return Score(values, extracted=result.is_greedy)
+
+
+class OriginalCountsPerplexity:
+    """WikiText: word and byte perplexity and bits per byte, with words and bytes counted on
+    the page before detokenizing (`metadata["words"]`, `metadata["bytes"]`), as lm-eval's
+    `wikitext` does, while the detokenized text is what the model scores."""
+
+    name = "perplexity_original_counts"
+    metrics = ("word_perplexity", "byte_perplexity", "bits_per_byte")
+    kinds = (TaskKind.PERPLEXITY,)
+    uses_target = False
+
+    def __init__(self) -> None:
+        from assay.scoring.perplexity import RATIOS
+
+        self.ratio_metrics: Mapping[str, RatioAggregate] = {m: RATIOS[m] for m in self.metrics}
+
+    def __call__(self, sample: Sample, output: Output) -> Score:
+        if not isinstance(output, RollingLoglikelihoodResult):
+            raise TypeError(f"{self.name} scores a rolling log-likelihood (sample {sample.id})")
+        if output.error is not None:
+            return Score({m: math.nan for m in self.metrics}, None, output.error)
+        counts = {"logprob": output.logprob, "n_tokens": float(output.n_tokens),
+                  "n_words": float(sample.metadata["words"]), "n_bytes": float(sample.metadata["bytes"])}
+        values = dict(counts)
+        for metric, ratio in self.ratio_metrics.items():
+            values[metric] = ratio.transform.apply(counts[ratio.numerator] / counts[ratio.denominator])
+        return Score(values, None, "")
 
 
 def _f1(a: str, b: str) -> float:

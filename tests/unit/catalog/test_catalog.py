@@ -89,7 +89,7 @@ def test_assay_tasks_lists_the_catalog(capsys, monkeypatch):
     text = capsys.readouterr().out
     for name in ("mmlu", "gsm8k_cot", "ifeval", "bbh_web_of_lies"):
         assert name in text
-    assert "14,042" in text and "CC-BY-SA-4.0" in text and "present" in text and "not runnable" in text
+    assert "14,042" in text and "CC-BY-SA-4.0" in text and "present" in text
 
 
 # --- scorers ---------------------------------------------------------------------------
@@ -132,10 +132,22 @@ def test_truthfulqa_mc2_probability_mass():
     assert TrueProbabilityMass()(sample, ChoiceOutput(tiny)).values["mc2"] == pytest.approx(0.75)  # no underflow
 
 
-def test_lambada_accuracy_is_greedy():
+def test_lambada_accuracy_and_perplexity():
     sample = Sample(id="l", input="ctx", target=0, choices=("word",))
-    score = LastWordScorer()(sample, ChoiceOutput((LoglikelihoodResult(-1.5, True, 1),)))
-    assert score.values == {"acc": 1.0, "logprob": -1.5}
+    scorer = LastWordScorer()
+    score = scorer(sample, ChoiceOutput((LoglikelihoodResult(-1.5, True, 1),)))
+    assert score.values == {"acc": 1.0, "perplexity": pytest.approx(math.exp(1.5)), "logprob": -1.5, "n_docs": 1.0}
+    assert set(scorer.ratio_metrics) == {"perplexity"}
+
+
+def test_wikitext_counts_the_original_page():
+    from assay.core.responses import RollingLoglikelihoodResult
+    from assay.tasks.catalog._scorers import OriginalCountsPerplexity
+
+    sample = Sample(id="w", input="a-b c", target="", metadata={"words": 4, "bytes": 10})
+    score = OriginalCountsPerplexity()(sample, RollingLoglikelihoodResult(-8.0, 3))
+    assert score.values["word_perplexity"] == pytest.approx(math.exp(2.0))
+    assert score.values["bits_per_byte"] == pytest.approx(0.8 / math.log(2))
 
 
 def test_truthfulqa_gen_contrast():

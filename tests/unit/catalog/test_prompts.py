@@ -184,12 +184,16 @@ def test_bbh_zero_shot(name, prompt):
     assert planned.requests[0].params.stop == ("</s>", "Q:", "<|im_end|>")
 
 
-def test_wikitext_is_defined_but_needs_the_rolling_kind():
-    from assay.errors import ConfigError
+def test_wikitext_scores_the_detokenized_page_rolling():
+    from assay.core.requests import LoglikelihoodRolling
     from assay.tasks.catalog._prompts import wikitext, wikitext_detokenize
 
-    with pytest.raises(ConfigError, match="loglikelihood_rolling"):
-        make_catalog_task("wikitext2", data=DATA)
+    task, planned = first("wikitext2")
+    (request,) = planned.requests
+    assert isinstance(request, LoglikelihoodRolling)
+    assert request.text.startswith(" = Robert Boulter =\n\nRobert Boulter is an English film, television and theatre "
+                                   "actor. He had a guest-starring role on the television series The Bill in 2000.")
+    assert task.metric_names == ("word_perplexity", "byte_perplexity", "bits_per_byte")
     page = " = Robert Boulter = \n\n Robert Boulter is an English film , television and theatre actor . He had a guest @-@ starring role"
     assert wikitext_detokenize(page) == " = Robert Boulter =\n\nRobert Boulter is an English film, television and theatre actor. He had a guest-starring role"
     assert wikitext({"page": page}, 0).metadata["words"] == 24  # re.split(r"\s+") as lm-eval: the leading "" counts

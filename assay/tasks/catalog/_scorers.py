@@ -138,8 +138,8 @@ class OriginalCountsPerplexity:
             raise TypeError(f"{self.name} scores a rolling log-likelihood (sample {sample.id})")
         if output.error is not None:
             return Score({m: math.nan for m in self.metrics}, None, output.error)
-        counts = {"logprob": output.logprob, "n_tokens": float(output.n_tokens),
-                  "n_words": float(sample.metadata["words"]), "n_bytes": float(sample.metadata["bytes"])}
+        counts = {"logprob": output.logprob, "n_words": float(sample.metadata["words"]),
+                  "n_bytes": float(sample.metadata["bytes"])}
         values = dict(counts)
         for metric, ratio in self.ratio_metrics.items():
             values[metric] = ratio.transform.apply(counts[ratio.numerator] / counts[ratio.denominator])
@@ -162,11 +162,11 @@ def _f1(a: str, b: str) -> float:
 class ReferenceContrast:
     """TruthfulQA generation: the answer's best token F1 against the true references and
     against the false ones. `f1_max` is the best true F1, `f1_acc` 1 when it beats the best
-    false one, `f1_diff` the difference. lm-eval compares with BLEU and ROUGE in the same
-    three ways; assay has neither metric, so these numbers are not lm-eval's."""
+    false one. lm-eval compares with BLEU and ROUGE the same ways (and reports their
+    difference too); assay has neither metric, so these numbers are not lm-eval's."""
 
     name = "reference_contrast"
-    metrics = ("f1_max", "f1_acc", "f1_diff")
+    metrics = ("f1_max", "f1_acc")
     kinds = (TaskKind.GENERATE,)
     uses_target = True
 
@@ -181,5 +181,5 @@ class ReferenceContrast:
             raise ValueError(f"sample {sample.id}: needs metadata correct_answers and incorrect_answers")
         best_true = max(_f1(output.text, r) for r in true_refs)
         best_false = max(_f1(output.text, r) for r in false_refs)
-        return Score({"f1_max": best_true, "f1_acc": float(best_true > best_false), "f1_diff": best_true - best_false},
-                     extracted=output.text.strip())
+        return Score({"f1_max": best_true, "f1_acc": float(best_true > best_false)}, extracted=output.text.strip(),
+                     explanation=f"best F1 with a true reference {best_true:.2f}, with a false one {best_false:.2f}")

@@ -177,3 +177,27 @@ def test_ifeval_checks_run_on_real_items():
     for sample in task.load():
         score = InstructionFollowing()(sample, completion("a reply, with a comma"))
         assert set(score.values) == {"prompt_strict", "instruction_strict"}
+
+
+def test_catalog_scorers_pass_the_conformance_checks():
+    from assay.core.responses import RollingLoglikelihoodResult
+    from assay.scoring.multiple_choice import MultipleChoiceScorer, TrueProbabilityMass
+    from assay.tasks.catalog._scorers import OriginalCountsPerplexity
+    from assay.testing import check_scorer
+
+    mc = Sample(id="m", input="q", target=1, choices=("a", "b"), metadata={"labels": [0, 1]})
+    right = ChoiceOutput((LoglikelihoodResult(-3.0, False, 1), LoglikelihoodResult(-1.0, True, 1)))
+    wrong = ChoiceOutput((LoglikelihoodResult(-1.0, True, 1), LoglikelihoodResult(-3.0, False, 1)))
+    check_scorer(TrueProbabilityMass(), mc, right, wrong)
+    check_scorer(MultipleChoiceScorer(norm="tokens", continuation="letter"), mc, right, wrong)
+    calibrated = ChoiceOutput(right.results + wrong.results)
+    check_scorer(MultipleChoiceScorer(calibrated=True), mc, calibrated, ChoiceOutput(wrong.results + right.results))
+    (gsm,) = _gsm8k(ChoiceScoring())
+    check_scorer(gsm, Sample(id="g", input="Q", target="18"), completion("The answer is 18."), completion("no"))
+    tqa = Sample(id="t", input="Q", target=("Yes.",), metadata={"correct_answers": ["Yes."], "incorrect_answers": ["No."]})
+    check_scorer(ReferenceContrast(), tqa, completion("Yes."), completion("No."))
+    word = Sample(id="l", input="ctx", target=0, choices=("w",))
+    check_scorer(LastWordScorer(), word, ChoiceOutput((LoglikelihoodResult(-0.5, True, 1),)),
+                 ChoiceOutput((LoglikelihoodResult(-9.0, False, 1),)))
+    page = Sample(id="w", input="a b", target="", metadata={"words": 2, "bytes": 3})
+    check_scorer(OriginalCountsPerplexity(), page, RollingLoglikelihoodResult(-2.0, 2), RollingLoglikelihoodResult(-9.0, 2))

@@ -65,6 +65,8 @@ class FilterPipeline:
 
     name: str
     steps: tuple[Step, ...]
+    functions: tuple[dict[str, Any], ...] = ()
+    """The `filter` entries as written (JSON), to record how the answer was extracted."""
 
     def __call__(self, responses: Sequence[str]) -> str:
         out = list(responses)
@@ -89,7 +91,7 @@ def build_pipeline(name: str, functions: Sequence[dict[str, Any]]) -> FilterPipe
             steps.append(_STEPS[fn](**kwargs))
         except TypeError:
             raise FilterSpecError(f"filter function '{fn}' does not take {sorted(kwargs)}") from None
-    return FilterPipeline(name, tuple(steps))
+    return FilterPipeline(name, tuple(steps), tuple(dict(item) for item in functions))
 
 
-DEFAULT_PIPELINE = FilterPipeline("none", (_take_first(),))
+DEFAULT_PIPELINE = FilterPipeline("none", (_take_first(),), ({"function": "take_first"},))

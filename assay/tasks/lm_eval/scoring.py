@@ -24,6 +24,7 @@ from typing import Mapping, Sequence
 from assay.core.aggregation import RatioAggregate, RatioTransform
 
 from assay.core.responses import ChoiceOutput, Completion, Output
+from assay.core.run import ScorerSpec
 from assay.core.sample import Sample
 from assay.core.score import Score
 from assay.core.task import TaskKind
@@ -45,6 +46,10 @@ class ChoiceScorer:
     name: str = "lm_eval_multiple_choice"
     kinds: tuple[TaskKind, ...] = (TaskKind.MULTIPLE_CHOICE,)
     uses_target: bool = True
+
+    @property
+    def spec(self) -> ScorerSpec:
+        return ScorerSpec(self.name, {"metrics": list(self.metrics)})
 
     def __call__(self, sample: Sample, output: Output) -> Score:
         if not isinstance(output, ChoiceOutput):
@@ -74,6 +79,10 @@ class GreedyScorer:
     name: str = "lm_eval_loglikelihood"
     kinds: tuple[TaskKind, ...] = (TaskKind.MULTIPLE_CHOICE,)
     uses_target: bool = True
+
+    @property
+    def spec(self) -> ScorerSpec:
+        return ScorerSpec(self.name, {"metrics": list(self.metrics)})
 
     @property
     def ratio_metrics(self) -> Mapping[str, RatioAggregate]:
@@ -133,6 +142,14 @@ class GenerateScorer:
         if len(self.pipelines) == 1 and self.pipelines[0].name == "none":
             return ("exact_match",)
         return tuple(f"exact_match,{p.name}" for p in self.pipelines)
+
+    @property
+    def spec(self) -> ScorerSpec:
+        """The filters and exact_match options as the task file wrote them (JSON)."""
+        match = {"ignore_case": self.match.ignore_case, "ignore_punctuation": self.match.ignore_punctuation,
+                 "ignore_numbers": self.match.ignore_numbers, "regexes_to_ignore": list(self.match.regexes_to_ignore)}
+        filters = [{"name": p.name, "filter": [dict(f) for f in p.functions]} for p in self.pipelines]
+        return ScorerSpec(self.name, {"filter_list": filters, "exact_match": match})
 
     def __call__(self, sample: Sample, output: Output) -> Score:
         if not isinstance(output, Completion):

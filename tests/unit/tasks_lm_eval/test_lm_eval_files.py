@@ -7,6 +7,7 @@ benchmarks/lm_eval_prompts.py; here they pin assay's side without needing lm-eva
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from pathlib import Path
 
@@ -159,6 +160,9 @@ def test_evaluate_runs_the_file_end_to_end(name: str, tmp_path: Path) -> None:
     run = evaluate(InstantModel(reply=lambda req: " 36\n#### 36"), [str(DATA / name)], cache=tmp_path / "c.sqlite", store=False)
     (task,) = resolve_task(str(DATA / name))
     assert set(run.metrics[task.name]) == set(task.metric_names)
+    run.save(tmp_path / "run")  # the scorers' specs (filters, exact_match options) are JSON
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert saved["tasks"][task.name]["scorers"][0]["name"].startswith(("lm_eval_", "perplexity"))
 
 
 def test_csv_data_description_column_and_empty_target_delimiter() -> None:

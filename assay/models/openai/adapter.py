@@ -43,11 +43,11 @@ from dataclasses import replace
 from typing import Any, Awaitable, Coroutine, Mapping, Sequence, TypeVar
 from urllib.parse import urlparse
 
-from assay.core.requests import Generate, GenerationParams, Loglikelihood
-from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.core.requests import Generate, GenerationParams, Loglikelihood, LoglikelihoodRolling
+from assay.core.responses import Completion, LoglikelihoodResult, RollingLoglikelihoodResult, Usage
 from assay.errors import ConfigError, ModelError, PermanentModelError
 from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback
-from assay.models.openai.echo_logprobs import Alignment, EchoError, probe_alignment, score_echo
+from assay.models.openai.echo_logprobs import Alignment, EchoError, probe_alignment, score_echo, score_echo_text
 from assay.models.openai.errors import permanent_error
 from assay.models.openai.settings import OpenAISettings, parse_openai_settings
 from assay.models.openai.transport import RequestFailed, RetryingClient, RetryPolicy, TransportCounters
@@ -192,7 +192,7 @@ class OpenAIModel:
                 self._run(self._ensure_probed())
                 reason = self._loglikelihood_refusal
             self._capabilities = Capabilities(loglikelihood=reason is None, generate=True, chat=self.settings.chat,
-                                              reason=reason)
+                                              reason=reason, loglikelihood_rolling=reason is None)
         return self._capabilities
 
     def _permanent(self, failed: RequestFailed) -> PermanentModelError | None:
@@ -334,6 +334,34 @@ class OpenAIModel:
                                       hint="use the in-process adapter (llamacpp:PATH.gguf), or a server with "
                                            "aligned echo log-probs")
         return await self._gather([self._score_one(r) for r in requests])
+
+    async def loglikelihood_rolling(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
+        """log P(text) per request from one echo of the whole text (see `score_echo_text`).
+        Not windowed: a text longer than the server's context fails as its request does. A
+        server that adds no BOS cannot score a text's first token: those requests fail (data)."""
+        return await self._loop.run_async(self._rolling_all(requests))
+
+    async def _rolling_all(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
+        await self._loglikelihood_all([])  # the same refusals as log-likelihood requests
+        return await self._gather([self._score_text(r) for r in requests])
+
+    async def _score_text(self, request: LoglikelihoodRolling) -> RollingLoglikelihoodResult:
+        if not request.text:
+            return RollingLoglikelihoodResult(0.0, 0)
+        began = time.perf_counter()
+        try:
+            data = await self._client.post_json("/completions", self._echo_body(request.text, 1))
+            score = score_echo_text((data.get("choices") or [{}])[0], request.text)
+        except RequestFailed as exc:
+            permanent = self._permanent(exc)
+            if permanent is not None:
+                raise permanent from None
+            return RollingLoglikelihoodResult(float("nan"), 0, error=str(exc))
+        except EchoError as exc:
+            return RollingLoglikelihoodResult(float("nan"), 0, error=str(exc))
+        usage = data.get("usage") or {}
+        return RollingLoglikelihoodResult(score.logprob, score.n_tokens, Usage(
+            tokens_in=int(usage.get("prompt_tokens") or 0), latency_s=time.perf_counter() - began))
 
     def _echo_body(self, prompt: str, top_k: int) -> dict[str, Any]:
         return {**self.extra_body, "model": self.model_name, "prompt": prompt, "max_tokens": 1, "temperature": 0.0,

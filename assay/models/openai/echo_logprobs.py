@@ -102,6 +102,34 @@ def score_echo(choice: Mapping[str, Any], context: str, continuation: str) -> Ec
     return EchoScore(logprob=total, is_greedy=greedy, n_tokens=end - start)
 
 
+def score_echo_text(choice: Mapping[str, Any], text: str) -> EchoScore:
+    """log P(text) from one echoed completion choice of `text` alone (a rolling request that
+    fits the server's context), for a server whose echo log-probs are aligned.
+
+    Every token that covers characters of `text` is summed. A token of no width at offset 0
+    (a BOS the server put in front) is the condition, not part of the text. The first text
+    token has a log-prob only when the server conditions it on such a BOS; otherwise it has
+    none (None), and the text cannot be scored as lm-eval does (from BOS/EOS): an error."""
+    tokens, offsets, values, _ = _lists(choice)
+    n = len(offsets)
+    total, count = 0.0, 0
+    for i in range(n):
+        if offsets[i] >= len(text):
+            break  # generated after the echo
+        end = offsets[i + 1] if i + 1 < n else len(text)
+        if end <= offsets[i] and offsets[i] == 0:
+            continue  # a zero-width BOS in front of the text
+        value = values[i]
+        if value is None or not math.isfinite(float(value)):
+            raise EchoError(f"no log-prob for text token {i} ({tokens[i]!r}): the server adds no BOS, so the first "
+                            "token of a text cannot be scored over this API; use an in-process adapter")
+        total += float(value)
+        count += 1
+    if count == 0:
+        raise EchoError("the text maps to no echoed token")
+    return EchoScore(logprob=total, is_greedy=False, n_tokens=count)
+
+
 def _shifted_reading(choice: Mapping[str, Any], context: str, continuation: str) -> float | None:
     """The value a shifted layout would give a one-token continuation (probe only)."""
     tokens, offsets, _, tops = _lists(choice)

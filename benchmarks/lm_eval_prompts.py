@@ -12,6 +12,11 @@ script calls that interpreter for lm-eval's side:
     python3 -m venv /tmp/lmeval && /tmp/lmeval/bin/pip install torch==2.13.0 lm-eval==0.4.13
     .venv/bin/python benchmarks/lm_eval_prompts.py --lm-eval-python /tmp/lmeval/bin/python
 
+It also feeds both sides the same canned responses (a fixed log-likelihood per request, a
+fixed text per doc) and compares lm-eval's `process_results` after its `filter_list` with
+assay's scorers, metric by metric and doc by doc (corpus-level perplexities excluded: their
+aggregation is tested in assay's own suite).
+
 Prints one line per task and the totals; exits 1 on any difference.
 """
 
@@ -28,6 +33,21 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "lm_eval"
 DEFAULT_FILES = ("mmlu_letters.yaml", "arc_cloze.yaml", "arc_include.yaml", "gsm_regex.yaml",
                  "gsm_selfpool.yaml", "lambada_ll.yaml", "wikitext_rolling.yaml",
                  "piqa_csv.yaml", "boolq_gen.yaml", "text_rolling.yaml")
+
+
+CANNED = ("The answer is 36.", " 12 * 3 = 36 pages.\n#### 36", " Yes ", "#### 1,4 and $14.", " no", "no idea", "")
+
+
+def fake_loglikelihood(context: str, continuation: str) -> tuple[float, bool]:
+    """A made-up but fixed answer to a log-likelihood request, the same in both interpreters."""
+    import hashlib
+
+    digest = hashlib.sha256((context + "\x00" + continuation).encode()).digest()
+    return -int.from_bytes(digest[:4], "big") / 2**32 * 20.0, digest[4] % 2 == 0
+
+
+def fake_generation(doc_id: int) -> str:
+    return CANNED[doc_id % len(CANNED)]
 
 
 def lm_eval_side(files: list[str]) -> None:
@@ -62,7 +82,24 @@ def lm_eval_side(files: list[str]) -> None:
                 args = [ctx, list(kwargs.get("until", [])), kwargs.get("max_gen_toks", 256),
                         bool(kwargs.get("do_sample", False)), float(kwargs.get("temperature", 0.0))]
             rows.append([inst.doc_id, inst.idx, inst.request_type, *args])
-        out[getattr(task.config, "task", str(name))] = rows
+            if inst.request_type == "loglikelihood":
+                inst.resps = [fake_loglikelihood(*inst.args[:2])]
+            elif inst.request_type == "generate_until":
+                inst.resps = [fake_generation(inst.doc_id)]
+        scores: dict[str, dict[str, float]] = {}
+        if task.instances[0].request_type != "loglikelihood_rolling":
+            task.apply_filters()
+            by_doc: dict[int, list] = {}
+            for inst in task.instances:
+                by_doc.setdefault(inst.doc_id, []).append(inst)
+            for doc_id, requests in by_doc.items():
+                requests.sort(key=lambda r: r.idx)
+                for key in requests[0].filtered_resps:
+                    result = task.process_results(requests[0].doc, [r.filtered_resps[key] for r in requests])
+                    for metric, value in result.items():
+                        if metric != "perplexity":  # a corpus-level aggregate, checked by assay's own tests
+                            scores.setdefault(str(doc_id), {})[metric if key == "none" else f"{metric},{key}"] = float(value)
+        out[name] = {"requests": rows, "scores": scores}
     print(json.dumps(out))
 
 
@@ -97,7 +134,7 @@ def _compare(files: list[str], lm_eval_python: str) -> tuple[int, int, bool] | N
     from assay.engine.prompts import plan_task
     from assay.tasks.lm_eval import load_lm_eval_file
 
-    total = same = 0
+    total = same = score_total = score_same = 0
     failed = False
     for f in files:
         for task in load_lm_eval_file(f):
@@ -114,12 +151,15 @@ def _compare(files: list[str], lm_eval_python: str) -> tuple[int, int, bool] | N
                         p = req.params
                         ours.append([doc_id, idx, "generate_until", req.prompt, list(p.stop), p.max_tokens,
                                      not p.greedy, p.temperature])
-            lm = theirs.get(task.name, [])
+            lm = theirs.get(task.name, {}).get("requests", [])
             lm = [[r[0], r[1], "loglikelihood" if r[2] in ("loglikelihood", "multiple_choice") else r[2], *r[3:]] for r in lm]
             n = max(len(ours), len(lm))
             ok = sum(1 for a, b in zip(ours, lm) if a == b)
             total, same = total + n, same + ok
-            print(f"{task.name:28s} requests {n:4d}  identical {ok:4d}")
+            agree, compared = _compare_scores(task, theirs.get(task.name, {}).get("scores", {}))
+            score_total, score_same = score_total + compared, score_same + agree
+            print(f"{task.name:28s} requests {n:4d}  identical {ok:4d}   scores {compared:3d}  equal {agree:3d}")
+            failed = failed or agree != compared
             if ok != n:
                 failed = True
                 for a, b in zip(ours, lm):
@@ -127,7 +167,35 @@ def _compare(files: list[str], lm_eval_python: str) -> tuple[int, int, bool] | N
                         print("  assay:  ", json.dumps(a)[:400])
                         print("  lm-eval:", json.dumps(b)[:400])
                         break
+    print(f"  scores from the same canned responses: {score_same}/{score_total} equal")
     return same, total, failed
+
+
+def _compare_scores(task, theirs: dict) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Score each doc from the same canned responses with assay's scorers; count the
+    (doc, metric) values equal to lm-eval's process_results."""
+    from assay.core.requests import Loglikelihood
+    from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult
+    from assay.engine.prompts import plan_task
+
+    agree = compared = 0
+    for planned in plan_task(task, task.load()):
+        doc_id = str(planned.sample.metadata["doc_id"])
+        if doc_id not in theirs:
+            continue
+        requests = _solver_requests(task, planned) if task.solver is not None else list(planned.requests)
+        if all(isinstance(r, Loglikelihood) for r in requests):
+            output = ChoiceOutput(tuple(LoglikelihoodResult(*fake_loglikelihood(r.context, r.continuation), 1)
+                                        for r in requests))
+        else:
+            output = Completion((fake_generation(int(doc_id)),))
+        values: dict = {}
+        for scorer in task.scorers:
+            values.update(scorer(planned.sample, output).values)
+        for metric, value in theirs[doc_id].items():
+            compared += 1
+            agree += metric in values and abs(values[metric] - value) < 1e-12
+    return agree, compared
 
 
 def main() -> int:

@@ -9,7 +9,9 @@ Spec: `vllm:HF_ID_OR_PATH`. Settings (`VLLMSettings`, `--model-arg`): `tensor_pa
 than the model's length raises `PermanentModelError` (reason "context_length").
 
 Log-likelihood uses vLLM's prompt log-probs (`prompt_logprobs=0` returns each prompt
-token's own log-prob); generation maps `GenerationParams` onto `SamplingParams`.
+token's own log-prob); whole-text log-likelihood sums them over lm-eval's rolling windows of
+`max_model_len - 2` tokens (room for the prompt's extra token and the one generated, as
+lm-eval's vLLM backend does); generation maps `GenerationParams` onto `SamplingParams`.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from typing import Any, Sequence
 
 from pydantic import Field
 
-from assay.core.requests import Generate, Loglikelihood
-from assay.core.responses import Completion, LoglikelihoodResult, Usage
+from assay.core.requests import Generate, Loglikelihood, LoglikelihoodRolling
+from assay.core.responses import Completion, LoglikelihoodResult, RollingLoglikelihoodResult, Usage
 from assay.errors import MissingDependencyError
 from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCallback, context_length_error
 from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import register_adapter
 from assay.models.settings import AdapterSettings, parse_settings
+from assay.models.windows import rolling_windows
 
 
 class VLLMSettings(AdapterSettings):
@@ -55,7 +58,8 @@ class VLLMModel:
         self.tokens = TokenSetup.probe(self.tokenizer)
         self.info = ModelInfo(name=f"vllm:{name}", adapter="vllm", identity={"model": name},
                               has_chat_template=getattr(self.tokenizer, "chat_template", None) is not None)
-        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=self.info.has_chat_template)
+        self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=self.info.has_chat_template,
+                                         loglikelihood_rolling=True)
 
     def loglikelihood(self, requests: Sequence[Loglikelihood]) -> list[LoglikelihoodResult]:
         """Sum of the continuation tokens' prompt log-probs, on the same token split as the
@@ -79,6 +83,38 @@ class VLLMModel:
                 greedy = greedy and entry.rank == 1
             results.append(LoglikelihoodResult(total, greedy, len(cont)))
         return results
+
+    def loglikelihood_rolling(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
+        """log P(text) per request: every window of every text in one `generate` call, each
+        window's prompt `context + targets` and its targets' prompt log-probs summed."""
+        from vllm import SamplingParams
+
+        owners: list[int] = []
+        prompts: list[dict[str, list[int]]] = []
+        spans: list[int] = []  # how many trailing prompt tokens of each window are scored
+        for index, request in enumerate(requests):
+            ids = self.tokens.encode(request.text, add_bos=False)
+            length = self.max_model_len - 2 if self.max_model_len is not None else max(len(ids), 1)
+            if length < 1:
+                raise context_length_error(self.info.name, len(ids), self.max_model_len or 0, "a whole-text window")
+            for window in rolling_windows(ids, self.tokens.prefix_id, length):
+                owners.append(index)
+                prompts.append({"prompt_token_ids": list(window.context) + list(window.targets)})
+                spans.append(len(window.targets))
+        totals = [0.0] * len(requests)
+        counts = [0] * len(requests)
+        if prompts:
+            began = time.perf_counter()
+            outputs = self.llm.generate(prompts, SamplingParams(max_tokens=1, prompt_logprobs=1), use_tqdm=False)
+            for out, prompt, n, owner in zip(outputs, prompts, spans, owners):
+                ids = prompt["prompt_token_ids"]
+                totals[owner] += sum(out.prompt_logprobs[pos][ids[pos]].logprob for pos in range(len(ids) - n, len(ids)))
+                counts[owner] += n
+            share = (time.perf_counter() - began) / len(requests)
+        else:
+            share = 0.0
+        return [RollingLoglikelihoodResult(totals[i], counts[i], Usage(tokens_in=counts[i], latency_s=share if counts[i] else 0.0))
+                for i in range(len(requests))]
 
     def generate(self, requests: Sequence[Generate]) -> list[Completion]:
         """Completions through vLLM's scheduler, chat requests via its chat template."""

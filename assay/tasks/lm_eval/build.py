@@ -97,6 +97,15 @@ def _eval_docs(config: RawConfig, splits: Mapping[str, Docs]) -> tuple[str, Docs
     raise config.error("test_split", "the task needs test_split or validation_split (the docs it is evaluated on)")
 
 
+def _json_like(value: Any) -> bool:
+    """What the per-sample log can hold: JSON scalars, lists and mappings (not images or bytes)."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_json_like(v) for v in value)
+    return isinstance(value, dict) and all(isinstance(k, str) and _json_like(v) for k, v in value.items())
+
+
 def _answer_text(target: Any, choices: list[str] | None) -> Any:
     """What a shot shows as its answer (lm-eval's build_qa_turn)."""
     if choices and isinstance(target, int) and not isinstance(target, bool):
@@ -179,7 +188,7 @@ class _DocBuilder:
         context = str(description) + shots + self._text(doc, where)
         choices = self._choices(doc, where)
         target = self._target(doc, where)
-        meta = {"doc_id": index, "split": split}
+        meta = {"doc_id": index, "split": split, "doc": {k: v for k, v in doc.items() if _json_like(v)}}
         if self.output_type == "multiple_choice":
             if choices is None:
                 raise self.config.error("doc_to_choice", "output_type multiple_choice needs doc_to_choice")

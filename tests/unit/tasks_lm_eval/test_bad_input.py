@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -125,6 +126,13 @@ def test_target_out_of_range(folder: Path) -> None:
     assert "out of range for 4 choices" in err.message and "test doc 0" in err.message
 
 
+def test_choice_column_that_is_not_a_list(folder: Path) -> None:
+    text = _replace("doc_to_choice", "doc_to_choice: choices")  # ARC's choices column is a mapping
+    err = _fail(folder, text)
+    assert err.field == "doc_to_choice" and err.line == _line_of(text, "doc_to_choice")
+    assert "list of texts" in err.message
+
+
 def test_target_not_a_choice(folder: Path) -> None:
     text = _replace("doc_to_target", 'doc_to_target: "{{answerKey}}"')  # a letter, but the choices are texts
     err = _fail(folder, text)
@@ -150,6 +158,27 @@ def test_hub_data_missing_offline(folder: Path, monkeypatch: pytest.MonkeyPatch)
     err = _fail(folder, text)
     assert err.field == "dataset_path" and err.line == _line_of(text, "dataset_path")
     assert "allenai/ai2_arc/ARC-Easy" in err.message and "JSONL" in (err.hint or "")
+
+
+def test_hub_dataset_loads_through_datasets(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    datasets = pytest.importorskip("datasets")
+    rows = [json.loads(line) for line in (folder / "data" / "arc_test.jsonl").read_text().splitlines()]
+    asked = []
+
+    def load(path, name=None, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        asked.append((path, name, kwargs))
+        return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
+
+    monkeypatch.setattr(datasets, "load_dataset", load)
+    text = BASE.replace("dataset_path: json", "dataset_path: allenai/ai2_arc\ndataset_name: ARC-Easy")
+    text = text.replace("dataset_kwargs:\n  data_files:\n    test: data/arc_test.jsonl\n    train: data/arc_train.jsonl\n",
+                        "dataset_kwargs:\n  revision: main\n  trust_remote_code: true\n")
+    path = folder / "hub.yaml"
+    path.write_text(text)
+    (task,) = resolve_task(str(path))
+    assert asked == [("allenai/ai2_arc", "ARC-Easy", {"revision": "main"})]
+    assert task.load()[0].input == "Question: Which of these is a renewable resource?\nAnswer:"
+    assert task.load()[0].metadata["doc"]["answerKey"] == "C"
 
 
 def test_rolling_needs_text_targets(folder: Path) -> None:

@@ -339,24 +339,28 @@ def build_task(config: RawConfig) -> Task:
     split_name = str(config.get(split_key))
     samples = tuple(builder.build(i, doc, split_name) for i, doc in enumerate(docs))
 
-    delimiter = builder.target_delimiter if output_type == "multiple_choice" else ""
+    # Log-likelihood continuations are delimiter + text. A whitespace delimiter is the verbatim
+    # format's answer lead, so the plain one-step solver asks exactly that; any other (empty
+    # for output_type loglikelihood) needs a solver that writes the continuation itself.
     solver = None
     fmt = PromptFormat(verbatim=True)
-    if delimiter and not delimiter.strip():
-        fmt = PromptFormat(verbatim=True, label_separator=":" + delimiter)
-    else:
-        solver = _delimited_solver(delimiter)
-    if output_type == "multiple_choice":
-        scorers: tuple[Any, ...] = (ChoiceScorer(metrics),)
-    elif output_type == "loglikelihood":
-        scorers = (GreedyScorer(metrics),)
-    elif output_type == "loglikelihood_rolling":
-        scorers, solver = (PerplexityScorer(metrics),), None
-    else:
-        scorers, solver = (GenerateScorer(pipelines, match),), None
+    if output_type in ("multiple_choice", "loglikelihood"):
+        delimiter = builder.target_delimiter if output_type == "multiple_choice" else ""
+        if delimiter and not delimiter.strip():
+            fmt = PromptFormat(verbatim=True, label_separator=":" + delimiter)
+        else:
+            solver = _delimited_solver(delimiter)
+    scorers: tuple[Any, ...] = {
+        "multiple_choice": lambda: (ChoiceScorer(metrics),),
+        "loglikelihood": lambda: (GreedyScorer(metrics),),
+        "loglikelihood_rolling": lambda: (PerplexityScorer(metrics),),
+        "generate_until": lambda: (GenerateScorer(pipelines, match),),
+    }[output_type]()
     metadata = config.get("metadata") or {}
     version = metadata.get("version") if isinstance(metadata, dict) else None
-    text = config.file.read_bytes()
+    digest = hashlib.sha256()
+    for file in sorted({entry.file for entry in config.entries.values()} | {config.file}):
+        digest.update(file.read_bytes())  # the file and every file it includes
     return Task(
         name=name,
         version=f"lm-eval-{version}" if version is not None else "lm-eval",
@@ -368,7 +372,7 @@ def build_task(config: RawConfig) -> Task:
         chat=False,
         family="lm-eval",
         description=f"lm-eval task {name} ({output_type}, {num_fewshot}-shot)",
-        source={"file": str(config.file), "sha256": hashlib.sha256(text).hexdigest(), "lm_eval": True,
+        source={"file": str(config.file), "sha256": digest.hexdigest(), "lm_eval": True,
                 "output_type": output_type, "num_fewshot": num_fewshot, "split": split_name},
         solver=solver,
     )

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 import re
 import string
-from dataclasses import dataclass
-from typing import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
 
 from assay.core.aggregation import RatioAggregate, RatioTransform
 from assay.core.responses import ChoiceOutput, Completion, Output, RollingLoglikelihoodResult
@@ -69,13 +69,15 @@ class FilteredExactMatch:
     kinds = (TaskKind.GENERATE,)
     uses_target = True
 
-    def __init__(self, filters: Sequence[AnswerFilter], regexes_to_ignore: Sequence[str] = (),
+    def __init__(self, filters: Sequence[AnswerFilter | Mapping[str, Any]], regexes_to_ignore: Sequence[str] = (),
                  ignore_case: bool = False, ignore_punctuation: bool = False) -> None:
-        self.filters = tuple(filters)
+        self._filters = tuple(f if isinstance(f, AnswerFilter) else AnswerFilter(**f) for f in filters)
+        # kept as JSON values too: a run records its scorers' parameters
+        self.filters = [asdict(f) for f in self._filters]
         self.regexes_to_ignore = tuple(regexes_to_ignore)
         self.ignore_case = ignore_case
         self.ignore_punctuation = ignore_punctuation
-        self.metrics = tuple(f"exact_match_{f.name}" for f in self.filters)
+        self.metrics = tuple(f"exact_match_{f.name}" for f in self._filters)
 
     def __call__(self, sample: Sample, output: Output) -> Score:
         if not isinstance(output, Completion):
@@ -85,7 +87,7 @@ class FilteredExactMatch:
         norm = lambda t: _normalise(t, self.regexes_to_ignore, self.ignore_case, self.ignore_punctuation)  # noqa: E731
         reference = norm(str(sample.target))
         values, extracted = {}, {}
-        for f, metric in zip(self.filters, self.metrics):
+        for f, metric in zip(self._filters, self.metrics):
             answer = f.extract(output.text)
             extracted[f.name] = answer
             values[metric] = float(norm(answer) == reference)

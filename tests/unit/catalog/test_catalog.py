@@ -201,3 +201,13 @@ def test_catalog_scorers_pass_the_conformance_checks():
                  ChoiceOutput((LoglikelihoodResult(-9.0, False, 1),)))
     page = Sample(id="w", input="a b", target="", metadata={"words": 2, "bytes": 3})
     check_scorer(OriginalCountsPerplexity(), page, RollingLoglikelihoodResult(-2.0, 2), RollingLoglikelihoodResult(-9.0, 2))
+
+
+def test_every_catalog_scorer_records_json_parameters():
+    import json
+
+    from assay.engine.run import scorer_spec
+
+    for name, entry in CATALOG.items():
+        for scorer in entry.scorers(entry.choice_scoring):
+            json.dumps(scorer_spec(scorer).params)  # a run writes them to its manifest

@@ -198,6 +198,37 @@ def _compare_scores(task, theirs: dict) -> tuple[int, int]:  # type: ignore[no-u
     return agree, compared
 
 
+# lm-eval's own task files, pointed at the fixtures' local copies of their data (same
+# columns as the Hub datasets): wrapper files include the real file unchanged and override
+# only where the data comes from, and the task's name.
+REAL = {
+    "arc_easy": ("arc/arc_easy.yaml", {"train": "arc_train.jsonl", "validation": "arc_train.jsonl", "test": "arc_test.jsonl"}),
+    "mmlu_abstract_algebra": ("mmlu/default/mmlu_abstract_algebra.yaml", {"test": "mmlu_test.jsonl", "dev": "mmlu_dev.jsonl"}),
+    "gsm8k": ("gsm8k/gsm8k.yaml", {"train": "gsm_train.jsonl", "test": "gsm_test.jsonl"}),
+    "gsm8k_cot": ("gsm8k/gsm8k-cot.yaml", {"train": "gsm_train.jsonl", "test": "gsm_test.jsonl"}),
+    "lambada_openai": ("lambada/lambada_openai.yaml", {"test": "lambada_test.jsonl"}),
+}
+
+
+def real_task_files(lm_eval_python: str, folder: Path) -> list[str]:
+    """Copy lm-eval's task folders for REAL into `folder` and write one wrapper per task."""
+    import shutil
+
+    tasks_dir = Path(subprocess.run([lm_eval_python, "-c", "import lm_eval, os; print(os.path.dirname(lm_eval.__file__))"],
+                                    capture_output=True, text=True, check=True).stdout.strip()) / "tasks"
+    files = []
+    for name, (real, splits) in REAL.items():
+        top = real.split("/")[0]
+        if not (folder / top).exists():
+            shutil.copytree(tasks_dir / top, folder / top)
+        data_files = {split: str(FIXTURES / "data" / f) for split, f in splits.items()}
+        wrapper = folder / f"{name}_local.yaml"
+        wrapper.write_text(json.dumps({"include": real, "task": f"{name}_local", "dataset_path": "json",
+                                       "dataset_name": None, "dataset_kwargs": {"data_files": data_files}}, indent=1))
+        files.append(str(wrapper))
+    return files
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="*", help="lm-eval task files (default: the fixtures)")
@@ -210,6 +241,10 @@ def main() -> int:
         return 0
 
     batches = [files] if args.files else [files, [str(FIXTURES / "group.yaml")]]  # a group's tasks share names with the files
+    if not args.files:
+        import tempfile
+
+        batches.append(real_task_files(args.lm_eval_python, Path(tempfile.mkdtemp(prefix="lm_eval_real_"))))
     total = same = 0
     failed = False
     for batch in batches:

@@ -314,8 +314,6 @@ def build_task(config: RawConfig) -> Task:
         raise config.error("output_type", f"unknown output_type '{output_type}'", hint="one of " + ", ".join(OUTPUT_TYPES))
     if config.get("repeats", 1) != 1:
         raise config.error("repeats", "repeats other than 1 is not supported", hint="remove repeats (majority_vote over one answer is that answer)")
-    if config.get("should_decontaminate", False):
-        raise config.error("should_decontaminate", "decontamination is not supported here", hint="see assay's integrity analyses")
     num_fewshot = config.get("num_fewshot") or 0
     if not isinstance(num_fewshot, int) or num_fewshot < 0:
         raise config.error("num_fewshot", f"num_fewshot must be a whole number >= 0, got {num_fewshot!r}")

@@ -27,7 +27,7 @@ TASK_KEYS = frozenset({
     "output_type", "generation_kwargs", "repeats", "filter_list", "metric_list",
     "should_decontaminate", "doc_to_decontamination_query", "metadata",
 })
-GROUP_KEYS = frozenset({"group", "group_alias", "task", "aggregate_metric_list", "metadata", "include"})
+GROUP_KEYS = frozenset({"group", "group_alias", "task", "tag", "aggregate_metric_list", "metadata", "include"})
 
 # lm-eval keys that assay refuses, and what to do instead.
 UNSUPPORTED = {

@@ -1,7 +1,7 @@
 """Few-shot examples as lm-eval 0.4.13 draws them (lm_eval/api/samplers.py).
 
-The pool is `fewshot_config.split` (which wins), `fewshot_split`, else the training,
-validation or test split. `first_n` takes the first k docs of the pool; `default` draws
+The pool is `fewshot_config.split` (which wins), `fewshot_split`, `fewshot_config.samples`
+(docs written into the file), else the training, validation or test split. `first_n` takes the first k docs of the pool; `default` draws
 with one `random.Random(1234)` (lm-eval's default `--fewshot_random_seed`) shared by the
 docs in order: `sample(pool, k)`, or, when the few-shot split is the test split,
 `sample(pool, k + 1)` without the doc itself (drawn again from the pool without any copy
@@ -44,6 +44,12 @@ def fewshot_pool(config: RawConfig, splits: Mapping[str, Docs]) -> Docs:
         if name not in splits:
             raise config.error(key, f"few-shot split '{name}' is not a split of this dataset; it has: {', '.join(sorted(splits))}")
         return splits[name]
+    samples = (config.get("fewshot_config") or {}).get("samples")
+    if samples is not None:  # docs written into the file (GSM8K chain-of-thought style)
+        if not isinstance(samples, list) or not all(isinstance(d, dict) for d in samples):
+            raise config.error("fewshot_config", "fewshot_config.samples must be a list of docs (mappings)",
+                               field_name="fewshot_config.samples")
+        return samples
     for key in ("training_split", "validation_split", "test_split"):
         if config.get(key) is not None:
             return split_docs(config, splits, key)
@@ -57,11 +63,11 @@ class ShotDrawer:
         fewshot = config.get("fewshot_config") or {}
         if not isinstance(fewshot, dict):
             raise config.error("fewshot_config", "fewshot_config must be a mapping")
-        unknown = set(fewshot) - {"sampler", "split"}
+        unknown = set(fewshot) - {"sampler", "split", "samples"}
         if unknown:
             key = sorted(unknown)[0]
             raise config.error("fewshot_config", f"fewshot_config.{key} is not supported", field_name=f"fewshot_config.{key}",
-                               hint="fewshot_config takes sampler (default or first_n) and split; few-shot examples "
+                               hint="fewshot_config takes sampler (default or first_n), split and samples; few-shot examples "
                                     "use the task's own doc_to_text/doc_to_target/delimiters")
         self.sampler = fewshot.get("sampler", "default")
         if self.sampler not in ("default", "first_n"):

@@ -191,3 +191,36 @@ def test_text_dataset_gives_one_doc_per_line() -> None:
     task = _one("text_rolling.yaml")
     assert [s.input for s in task.load()] == [
         "The quick brown fox jumps over the lazy dog.", "", "A second paragraph, after an empty line.", "Last line — with a dash."]
+
+
+def test_fewshot_samples_written_into_the_file(tmp_path: Path) -> None:
+    """gsm8k-cot style: the shots are docs in fewshot_config.samples, in their own columns."""
+    (tmp_path / "cot.yaml").write_text(f"""task: cot
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: {DATA / "data" / "gsm_test.jsonl"}
+test_split: test
+output_type: generate_until
+doc_to_text: 'Q: {{{{question}}}}
+
+  A:'
+doc_to_target: "{{{{answer.split('####')[-1].strip() if answer is defined else target}}}}"
+num_fewshot: 2
+should_decontaminate: true
+fewshot_config:
+  sampler: first_n
+  samples:
+  - question: There are 3 cars and 2 more arrive. How many cars?
+    target: 3 + 2 = 5. The answer is 5.
+  - question: Leah had 32 chocolates and ate 10. How many are left?
+    target: 32 - 10 = 22. The answer is 22.
+""")
+    (task,) = resolve_task(str(tmp_path / "cot.yaml"))
+    sample = task.load()[0]
+    assert sample.input == (
+        "Q: There are 3 cars and 2 more arrive. How many cars?\nA: 3 + 2 = 5. The answer is 5.\n\n"
+        "Q: Leah had 32 chocolates and ate 10. How many are left?\nA: 32 - 10 = 22. The answer is 22.\n\n"
+        "Q: Ann reads 12 pages a day. How many pages in 3 days?\nA:"
+    )
+    assert sample.target == "36"

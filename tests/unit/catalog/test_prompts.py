@@ -54,20 +54,20 @@ def test_mmlu_pro_five_shot_from_the_same_category():
     task, planned = first("mmlu_pro")
     (request,) = planned.requests
     assert isinstance(request, Generate) and request.messages is None
-    assert request.prompt == (
+    prompt = request.prompt
+    assert prompt.startswith(
         'The following are multiple choice questions (with answers) about business. Think step by step and then '
         'finish your answer with "the answer is (X)" where X is the correct letter choice.\n'
         "Question:\nIn contrast to _______, _______ aim to reward favourable behaviour by companies.\nOptions:\n"
         "A. Boycotts, Buyalls\nB. Buycotts, Boycotts\nC. Buycotts, Buyalls\nAnswer: Let's think step by step. "
         "We refer to Wikipedia articles on business ethics for help. The answer is (B).\n\n"
-        "Question:\nTypical advertising regulatory bodies suggest, for example that adverts must not: encourage "
-        "_________, cause unnecessary ________ or _____, and must not cause _______ offence.\nOptions:\n"
-        "A. Safe practices, Fear, Jealousy, Trivial\nB. Unsafe practices, Distress, Joy, Trivial\n"
-        "C. Safe practices, Wants, Jealousy, Trivial\nD. Safe practices, Distress, Fear, Trivial\n"
-        "E. Unsafe practices, Wants, Jealousy, Serious\nF. Safe practices, Distress, Jealousy, Serious\n"
-        "G. Safe practices, Wants, Fear, Serious\nH. Unsafe practices, Wants, Fear, Trivial\n"
-        "I. Unsafe practices, Distress, Fear, Serious\nAnswer: Let's think step by step."
-    )
+        "Question:\n_______ is the direct attempt")
+    # the five business shots in file order (the math one is another category), then the question
+    assert prompt.count("Question:\n") == 6 and "characteristic of the ring 2Z" not in prompt
+    assert ("The answer is (D).\n\nQuestion:\nTypical advertising regulatory bodies suggest, for example that adverts "
+            "must not: encourage _________, cause unnecessary ________ or _____, and must not cause _______ offence.\n"
+            "Options:\nA. Safe practices, Fear, Jealousy, Trivial\n") in prompt
+    assert prompt.endswith("I. Unsafe practices, Distress, Fear, Serious\nAnswer: Let's think step by step.")
     assert request.params.stop == ("Question:",) and request.params.max_tokens == 2048 and request.params.greedy
     assert planned.sample.target == "I"
 

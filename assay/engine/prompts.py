@@ -93,6 +93,9 @@ def _plan_choices(task: Task, sample: Sample, shots: Sequence[Sample], chat_temp
                      else list(sample.choices))
     shot_blocks = [(s.input, s.choices, _choice_answer(task, s)) for s in shots if isinstance(s.input, str)]
     lead = fmt.answer_lead or " "
+    # A per-item description (lm-eval's `description`, e.g. MMLU's subject line) is written
+    # as is, right before the prompt; under the chat template it is the system turn.
+    description = sample.metadata.get("description") or ""
     if options.chat_template:
         if chat_template is None:
             raise ConfigError(f"task '{task.name}' scores options through the chat template, but no model "
@@ -101,11 +104,13 @@ def _plan_choices(task: Task, sample: Sample, shots: Sequence[Sample], chat_temp
         # blocks and the query as one user turn, and no target delimiter after the opened
         # assistant turn.
         body = fmt.render_prompt(sample.input, sample.choices, shots=shot_blocks)
-        messages = ([ChatMessage("system", task.instruction)] if task.instruction else []) + [ChatMessage("user", body)]
+        system = fmt.shot_separator.join(part for part in (task.instruction, description) if part)
+        messages = ([ChatMessage("system", system)] if system else []) + [ChatMessage("user", body)]
         prompt = chat_template(messages)
         lead = ""
     else:
-        prompt = fmt.render_prompt(sample.input, sample.choices, shots=shot_blocks, instruction=task.instruction)
+        prompt = description + fmt.render_prompt(sample.input, sample.choices, shots=shot_blocks,
+                                                 instruction=task.instruction)
     requests: list[Request] = [Loglikelihood(prompt, lead + c) for c in continuations]
     if options.calibrate:
         requests += [Loglikelihood(options.neutral_context, lead + c) for c in continuations]

@@ -1,9 +1,12 @@
 """Each catalog benchmark's rows to samples, with lm-evaluation-harness 0.4's prompts.
 
 Pure functions of a row (in the Hub dataset's own columns) and its index. Each sample's
-`input` is the whole prompt as lm-eval builds it (its description included, when it has
-one), so the task's format is verbatim: the scored continuation is " " + the answer, as
-lm-eval's target delimiter makes it. docs/benchmarks.md pins each prompt.
+`input` is the whole prompt as lm-eval builds it, so the task's format is verbatim: the
+scored continuation is " " + the answer, as lm-eval's target delimiter makes it. A
+multiple-choice item's per-subject description (MMLU) is `metadata["description"]`, which
+the planner writes before the prompt, or as the system turn under the chat template (as
+lm-eval does); a generated task's description is part of its input. docs/benchmarks.md
+pins each prompt.
 """
 
 from __future__ import annotations
@@ -29,16 +32,16 @@ def mmlu_letter(row: Row, index: int) -> Sample:
     choices = [str(c) for c in row["choices"]]
     description = f"The following are multiple choice questions (with answers) about {_subject_text(row['subject'])}.\n\n"
     body = row["question"].strip() + "".join(f"\n{LETTERS[i]}. {c}" for i, c in enumerate(choices)) + "\nAnswer:"
-    return Sample(id=f"mmlu-{index}", input=description + body, target=int(row["answer"]), choices=tuple(choices),
-                  metadata={"subject": row["subject"], "group": row["subject"]})
+    return Sample(id=f"mmlu-{index}", input=body, target=int(row["answer"]), choices=tuple(choices),
+                  metadata={"subject": row["subject"], "group": row["subject"], "description": description})
 
 
 def mmlu_cloze(row: Row, index: int) -> Sample:
     """lm-eval `mmlu_<subject>_continuation`: the options not shown, each option's text scored."""
     description = f"The following are questions (with answers) about {_subject_text(row['subject'])}.\n\n"
-    return Sample(id=f"mmlu-{index}", input=description + f"Question: {row['question'].strip()}\nAnswer:",
+    return Sample(id=f"mmlu-{index}", input=f"Question: {row['question'].strip()}\nAnswer:",
                   target=int(row["answer"]), choices=tuple(str(c) for c in row["choices"]),
-                  metadata={"subject": row["subject"], "group": row["subject"]})
+                  metadata={"subject": row["subject"], "group": row["subject"], "description": description})
 
 
 # --- MMLU-Pro (5-shot chain of thought, generated) -----------------------------------------

@@ -38,8 +38,9 @@ def test_mmlu_letters():
 def test_mmlu_strips_the_question_and_spaces_the_subject():
     task = make_catalog_task("mmlu", data=DATA)
     sample = task.load()[1]
-    assert sample.input.startswith("The following are multiple choice questions (with answers) about abstract algebra."
-                                   "\n\nFind all c in Z_3")
+    assert sample.metadata["description"] == ("The following are multiple choice questions (with answers) about "
+                                              "abstract algebra.\n\n")
+    assert sample.input.startswith("Find all c in Z_3")
 
 
 def test_mmlu_cloze():

@@ -43,6 +43,11 @@ def _sample_seed(seed: int, task: Task, sample: Sample) -> int:
     return int(stable_hash([seed, task.name, sample.id])[:8], 16)
 
 
+DESCRIPTION_KEY = "assay.description"
+"""Sample metadata key of a multiple-choice item's own description (lm-eval's `description`,
+which can differ per item, as MMLU's subject line does). Dotted, so no data column a task
+file keeps in metadata can set it by accident."""
+
 ChatTemplate = Callable[[Sequence[ChatMessage]], str]
 """A model's chat template: messages to the text the model reads, the assistant turn opened."""
 
@@ -95,7 +100,7 @@ def _plan_choices(task: Task, sample: Sample, shots: Sequence[Sample], chat_temp
     lead = fmt.answer_lead or " "
     # A per-item description (lm-eval's `description`, e.g. MMLU's subject line) is written
     # as is, right before the prompt; under the chat template it is the system turn.
-    description = sample.metadata.get("description") or ""
+    description = sample.metadata.get(DESCRIPTION_KEY) or ""
     if options.chat_template:
         if chat_template is None:
             raise ConfigError(f"task '{task.name}' scores options through the chat template, but no model "

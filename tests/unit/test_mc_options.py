@@ -194,3 +194,18 @@ def test_task_file_rejects_options_on_a_generate_task():
     with pytest.raises(TaskSpecError, match="kind multiple_choice") as info:
         parse_task_spec(text, "g.yaml")
     assert info.value.line == 5
+
+
+def test_item_description_precedes_the_prompt_or_is_the_system_turn():
+    from assay.engine.prompts import DESCRIPTION_KEY
+
+    sample = replace(SAMPLE, metadata={DESCRIPTION_KEY: "About geography.\n\n"})
+    plain = plan_sample(mc_task(), sample, [])
+    assert plain.prompt == "About geography.\n\nQuestion: What is the capital of France?\nAnswer:"
+    seen = []
+    chat = plan_sample(mc_task(ChoiceScoring(chat_template=True)), sample, [],
+                       chat_template=lambda m: seen.append(tuple(m)) or "rendered")
+    assert seen[0][0] == ChatMessage("system", "About geography.\n\n") and chat.prompt == "rendered"
+    # an ordinary "description" column of a task file's data is just metadata
+    other = plan_sample(mc_task(), replace(SAMPLE, metadata={"description": "x"}), [])
+    assert other.prompt.startswith("Question:")

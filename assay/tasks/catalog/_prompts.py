@@ -3,7 +3,7 @@
 Pure functions of a row (in the Hub dataset's own columns) and its index. Each sample's
 `input` is the whole prompt as lm-eval builds it, so the task's format is verbatim: the
 scored continuation is " " + the answer, as lm-eval's target delimiter makes it. A
-multiple-choice item's per-subject description (MMLU) is `metadata["description"]`, which
+multiple-choice item's per-subject description (MMLU) is `metadata["assay.description"]`, which
 the planner writes before the prompt, or as the system turn under the chat template (as
 lm-eval does); a generated task's description is part of its input. docs/benchmarks.md
 pins each prompt.
@@ -15,6 +15,8 @@ import re
 from typing import Any, Mapping, Sequence
 
 from assay.core.sample import Sample
+
+DESCRIPTION_KEY = "assay.description"  # assay.engine.prompts.DESCRIPTION_KEY (tasks may not import the engine)
 
 Row = Mapping[str, Any]
 LETTERS = "ABCDEFGHIJ"
@@ -33,7 +35,7 @@ def mmlu_letter(row: Row, index: int) -> Sample:
     description = f"The following are multiple choice questions (with answers) about {_subject_text(row['subject'])}.\n\n"
     body = row["question"].strip() + "".join(f"\n{LETTERS[i]}. {c}" for i, c in enumerate(choices)) + "\nAnswer:"
     return Sample(id=f"mmlu-{index}", input=body, target=int(row["answer"]), choices=tuple(choices),
-                  metadata={"subject": row["subject"], "group": row["subject"], "description": description})
+                  metadata={"subject": row["subject"], "group": row["subject"], DESCRIPTION_KEY: description})
 
 
 def mmlu_cloze(row: Row, index: int) -> Sample:
@@ -41,7 +43,7 @@ def mmlu_cloze(row: Row, index: int) -> Sample:
     description = f"The following are questions (with answers) about {_subject_text(row['subject'])}.\n\n"
     return Sample(id=f"mmlu-{index}", input=f"Question: {row['question'].strip()}\nAnswer:",
                   target=int(row["answer"]), choices=tuple(str(c) for c in row["choices"]),
-                  metadata={"subject": row["subject"], "group": row["subject"], "description": description})
+                  metadata={"subject": row["subject"], "group": row["subject"], DESCRIPTION_KEY: description})
 
 
 # --- MMLU-Pro (5-shot chain of thought, generated) -----------------------------------------

@@ -38,7 +38,7 @@ def test_mmlu_letters():
 def test_mmlu_strips_the_question_and_spaces_the_subject():
     task = make_catalog_task("mmlu", data=DATA)
     sample = task.load()[1]
-    assert sample.metadata["description"] == ("The following are multiple choice questions (with answers) about "
+    assert sample.metadata["assay.description"] == ("The following are multiple choice questions (with answers) about "
                                               "abstract algebra.\n\n")
     assert sample.input.startswith("Find all c in Z_3")
 
@@ -198,6 +198,13 @@ def test_wikitext_scores_the_detokenized_page_rolling():
     page = " = Robert Boulter = \n\n Robert Boulter is an English film , television and theatre actor . He had a guest @-@ starring role"
     assert wikitext_detokenize(page) == " = Robert Boulter =\n\nRobert Boulter is an English film, television and theatre actor. He had a guest-starring role"
     assert wikitext({"page": page}, 0).metadata["words"] == 24  # re.split(r"\s+") as lm-eval: the leading "" counts
+
+
+def test_description_key_matches_the_planner():
+    from assay.engine.prompts import DESCRIPTION_KEY
+    from assay.tasks.catalog import _prompts
+
+    assert _prompts.DESCRIPTION_KEY == DESCRIPTION_KEY
 
 
 def test_every_runnable_entry_has_a_fixture_and_plans():

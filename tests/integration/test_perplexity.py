@@ -95,3 +95,16 @@ def test_public_domain_task_end_to_end(smollm2, tmp_path) -> None:
     print(f"\nSmolLM2 hf: " + ", ".join(f"{m.name} {m.value:.4g} [{m.ci_low:.4g}, {m.ci_high:.4g}]"
                                        for m in metrics.values()))
     cache.close()
+
+
+def test_gemma_scores_the_text_from_its_bos(gemma) -> None:
+    """Gemma's tokenizer adds <bos>: the text's own tokens are scored from it (the BOS itself
+    is the condition, never a scored token), the same as a log-likelihood request with an
+    empty context."""
+    ids = gemma.tokens.encode(PREAMBLE, add_bos=False)
+    assert gemma.tokens.adds_bos and gemma.tokens.prefix_id == gemma.tokens.bos_id
+    (rolled,) = gemma.loglikelihood_rolling([LoglikelihoodRolling(PREAMBLE)])
+    assert rolled.n_tokens == len(ids)
+    assert rolled.logprob == pytest.approx(_direct(gemma, ids, [gemma.tokens.bos_id]), abs=2e-3)
+    (as_request,) = gemma.loglikelihood([Loglikelihood("", PREAMBLE)])
+    assert rolled.logprob == pytest.approx(as_request.logprob, abs=2e-3)

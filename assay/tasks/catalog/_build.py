@@ -13,7 +13,7 @@ from assay.errors import ConfigError, UnknownNameError
 from assay.tasks.catalog._data import data_dir, load_source_rows, local_file
 from assay.tasks.catalog._entries import CATALOG, VERBATIM, CatalogEntry
 
-OPTIONS_HINT = ("catalog tasks take n=INT (the first n items), chat_template=true|false, calibrate=true|false, "
+OPTIONS_HINT = ("catalog tasks take n=INT (the first n items), shots=INT (MMLU), chat_template=true|false, calibrate=true|false, "
                 "norm=chars|bytes|tokens (multiple choice) and chat=true|false (generation), e.g. mmlu:n=100,calibrate=true")
 _BOOL = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
@@ -23,6 +23,7 @@ class CatalogOptions:
     """What may follow a catalog task's name."""
 
     n: int | None = None
+    shots: int = 0
     chat_template: bool | None = None
     calibrate: bool | None = None
     norm: NormUnit | None = None
@@ -39,6 +40,10 @@ def parse_options(name: str, text: str) -> CatalogOptions:
             if key == "n":
                 values["n"] = int(value)
                 if values["n"] < 1:
+                    raise ValueError
+            elif key == "shots":
+                values["shots"] = int(value)
+                if values["shots"] < 0:
                     raise ValueError
             elif key in ("chat_template", "calibrate", "chat"):
                 values[key] = _BOOL[value.lower()]
@@ -64,10 +69,10 @@ def _choice_scoring(entry: CatalogEntry, options: CatalogOptions) -> ChoiceScori
     return replace(scoring, **changes)
 
 
-def _version(entry: CatalogEntry, scoring: ChoiceScoring, chat: bool) -> str:
+def _version(entry: CatalogEntry, scoring: ChoiceScoring, chat: bool, shots: int = 0) -> str:
     """The pinned version, plus what the options changed (a different prompt or metric is a
     different version)."""
-    extra = []
+    extra = [f"{shots}shot"] if shots else []
     if scoring.chat_template:
         extra.append("chat")
     if scoring.calibrate:
@@ -99,12 +104,23 @@ def make_catalog_task(name: str, options: str | CatalogOptions = "", data: str |
     shots: list[dict[str, Any]] = []
     source: dict[str, Any] = {"catalog": name, "data": origin, "hf": entry.source.label, "lm_eval": entry.lm_eval,
                               "choice_scoring": scoring.to_dict() if entry.kind is TaskKind.MULTIPLE_CHOICE else None}
+    if opts.shots and (entry.with_shots is None or opts.shots > entry.max_shots):
+        raise ConfigError(f"catalog task '{name}' takes " + (f"at most shots={entry.max_shots}" if entry.max_shots
+                          else "no shots option (its few-shot examples are fixed)"), field=f"{name}:shots")
     if entry.fewshot_source is not None:
         shots, source["fewshot_data"] = load_source_rows(name, entry.fewshot_source, directory)
+    if opts.shots:
+        assert entry.shot_source is not None
+        shots, source["fewshot_data"] = load_source_rows(name, entry.shot_source, directory)
+        source["shots"] = opts.shots
     samples: list[Sample] = []
     skipped = 0
     for index, row in enumerate(rows):
-        sample = entry.to_sample(row, index, shots)
+        try:
+            sample = (entry.with_shots(row, index, shots, opts.shots) if opts.shots and entry.with_shots
+                      else entry.to_sample(row, index, shots))
+        except ValueError as exc:
+            raise ConfigError(f"catalog task '{name}': {exc}", field=f"{name}:shots") from None
         if sample is None:
             skipped += 1
         else:
@@ -119,7 +135,7 @@ def make_catalog_task(name: str, options: str | CatalogOptions = "", data: str |
     frozen = tuple(samples)
     return Task(
         name=name,
-        version=_version(entry, scoring, chat),
+        version=_version(entry, scoring, chat, opts.shots),
         kind=entry.kind,
         load=lambda: frozen,
         scorers=entry.scorers(scoring),

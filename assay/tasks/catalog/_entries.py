@@ -30,7 +30,8 @@ continuation is " " + the answer (lm-eval's default delimiters)."""
 class CatalogEntry:
     """One benchmark. `to_sample(row, index, shots)` returns None for a row the task skips
     (IFEval prompts with instructions assay cannot check); `shots` are the rows of
-    `fewshot_source`, when there is one. `needs` names a capability assay lacks, which makes
+    `fewshot_source`, when there is one. With `shots=K` (up to `max_shots`), samples come from
+    `with_shots(row, index, rows of shot_source, K)` instead. `needs` names a capability assay lacks, which makes
     the entry listed but not runnable."""
 
     name: str
@@ -47,6 +48,10 @@ class CatalogEntry:
     generation: GenerationParams = GenerationParams()
     instruction: str = ""
     fewshot_source: HubSource | None = None
+    shot_source: HubSource | None = None
+    """An optional few-shot pool, read only when `shots=K` is asked (MMLU's dev split)."""
+    with_shots: Callable[[Row, int, Sequence[Row], int], Sample] | None = None
+    max_shots: int = 0
     needs: str | None = None
     notes: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -138,6 +143,7 @@ def _mmlu_pro_sample(row: Row, index: int, shots: Sequence[Row]) -> Sample:
 
 
 _MMLU = HubSource("cais/mmlu", "all", "test", "mmlu")
+_MMLU_DEV = HubSource("cais/mmlu", "all", "dev", "mmlu")
 _ARC_E = HubSource("allenai/ai2_arc", "ARC-Easy", "test", "arc_easy")
 _ARC_C = HubSource("allenai/ai2_arc", "ARC-Challenge", "test", "arc_challenge")
 _TQA_MC = HubSource("truthfulqa/truthful_qa", "multiple_choice", "validation", "truthfulqa_mc")
@@ -145,10 +151,12 @@ _LETTER = ChoiceScoring(continuation=Continuation.LETTER, norm=NormUnit.CHARS)
 _STOP_Q = ("Q:", "</s>", "<|im_end|>")
 
 ENTRIES: tuple[CatalogEntry, ...] = (
-    CatalogEntry("mmlu", "MMLU, options listed, letter scored (0-shot)", _MMLU, "MIT", 14042,
-                 TaskKind.MULTIPLE_CHOICE, "1.0", "mmlu (default)", _rows_only(p.mmlu_letter), _mc, _LETTER),
-    CatalogEntry("mmlu_cloze", "MMLU, options not shown, option text scored (0-shot)", _MMLU, "MIT", 14042,
-                 TaskKind.MULTIPLE_CHOICE, "1.0", "mmlu_continuation", _rows_only(p.mmlu_cloze), _mc),
+    CatalogEntry("mmlu", "MMLU, options listed, letter scored (0-shot; shots=5 for 5-shot)", _MMLU, "MIT", 14042,
+                 TaskKind.MULTIPLE_CHOICE, "1.0", "mmlu (default)", _rows_only(p.mmlu_letter), _mc, _LETTER,
+                 shot_source=_MMLU_DEV, with_shots=p.mmlu_letter, max_shots=5),
+    CatalogEntry("mmlu_cloze", "MMLU, options not shown, option text scored (0-shot; shots=5)", _MMLU, "MIT", 14042,
+                 TaskKind.MULTIPLE_CHOICE, "1.0", "mmlu_continuation", _rows_only(p.mmlu_cloze), _mc,
+                 shot_source=_MMLU_DEV, with_shots=p.mmlu_cloze, max_shots=5),
     CatalogEntry("mmlu_pro", "MMLU-Pro, 5-shot chain of thought, letter extracted", HubSource(
                  "TIGER-Lab/MMLU-Pro", None, "test", "mmlu_pro"), "MIT", 12032, TaskKind.GENERATE, "3.1", "mmlu_pro",
                  _mmlu_pro_sample, _mmlu_pro, generation=GenerationParams(max_tokens=2048, stop=("Question:",)),

@@ -12,7 +12,7 @@ pins each prompt.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from assay.core.sample import Sample
 
@@ -29,19 +29,36 @@ def _subject_text(subject: str) -> str:
 # --- MMLU -------------------------------------------------------------------------------
 
 
-def mmlu_letter(row: Row, index: int) -> Sample:
-    """lm-eval `mmlu_<subject>` (default): options listed as "A. ...", the letter scored."""
+def _mmlu_letter_text(row: Row) -> str:
     choices = [str(c) for c in row["choices"]]
+    return row["question"].strip() + "".join(f"\n{LETTERS[i]}. {c}" for i, c in enumerate(choices)) + "\nAnswer:"
+
+
+def _mmlu_shots(row: Row, shots: Sequence[Row], k: int, block: Callable[[Row], str]) -> str:
+    """lm-eval's MMLU few-shot blocks: the first k dev rows of the item's subject (first_n),
+    each its prompt, " ", its answer and "\n\n"."""
+    same = [s for s in shots if s["subject"] == row["subject"]][:k]
+    if len(same) < k:
+        raise ValueError(f"MMLU subject '{row['subject']}' has {len(same)} dev rows, {k} shots asked")
+    return "".join(block(s) + "\n\n" for s in same)
+
+
+def mmlu_letter(row: Row, index: int, shots: Sequence[Row] = (), k: int = 0) -> Sample:
+    """lm-eval `mmlu_<subject>` (default): options listed as "A. ...", the letter scored;
+    `k` shots from the subject's dev rows (lm-eval's `--num_fewshot k`)."""
     description = f"The following are multiple choice questions (with answers) about {_subject_text(row['subject'])}.\n\n"
-    body = row["question"].strip() + "".join(f"\n{LETTERS[i]}. {c}" for i, c in enumerate(choices)) + "\nAnswer:"
-    return Sample(id=f"mmlu-{index}", input=body, target=int(row["answer"]), choices=tuple(choices),
+    prefix = _mmlu_shots(row, shots, k, lambda s: _mmlu_letter_text(s) + " " + LETTERS[int(s["answer"])]) if k else ""
+    return Sample(id=f"mmlu-{index}", input=prefix + _mmlu_letter_text(row), target=int(row["answer"]),
+                  choices=tuple(str(c) for c in row["choices"]),
                   metadata={"subject": row["subject"], "group": row["subject"], DESCRIPTION_KEY: description})
 
 
-def mmlu_cloze(row: Row, index: int) -> Sample:
+def mmlu_cloze(row: Row, index: int, shots: Sequence[Row] = (), k: int = 0) -> Sample:
     """lm-eval `mmlu_<subject>_continuation`: the options not shown, each option's text scored."""
     description = f"The following are questions (with answers) about {_subject_text(row['subject'])}.\n\n"
-    return Sample(id=f"mmlu-{index}", input=f"Question: {row['question'].strip()}\nAnswer:",
+    text = lambda r: f"Question: {r['question'].strip()}\nAnswer:"  # noqa: E731
+    prefix = _mmlu_shots(row, shots, k, lambda s: text(s) + " " + str(s["choices"][int(s["answer"])])) if k else ""
+    return Sample(id=f"mmlu-{index}", input=prefix + text(row),
                   target=int(row["answer"]), choices=tuple(str(c) for c in row["choices"]),
                   metadata={"subject": row["subject"], "group": row["subject"], DESCRIPTION_KEY: description})
 

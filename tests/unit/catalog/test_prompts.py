@@ -213,3 +213,30 @@ def test_every_runnable_entry_has_a_fixture_and_plans():
             continue
         task = make_catalog_task(name, data=DATA)
         assert plan_task(task, list(task.load())), name
+
+
+def test_mmlu_shots_from_the_subjects_dev_rows():
+    task, planned = first("mmlu", "shots=1")
+    block = ("What is the embryological origin of the hyoid bone?\nA. The first pharyngeal arch\n"
+             "B. The first and second pharyngeal arches\nC. The second pharyngeal arch\n"
+             "D. The second and third pharyngeal arches\nAnswer:")
+    description = "The following are multiple choice questions (with answers) about anatomy.\n\n"
+    assert planned.requests[0].context == description + block + " D\n\n" + block
+    assert task.version == "1.0+1shot" and task.source["shots"] == 1
+    _, cloze = first("mmlu_cloze", "shots=1")
+    assert cloze.requests[0].context == ("The following are questions (with answers) about anatomy.\n\n"
+                                         "Question: What is the embryological origin of the hyoid bone?\nAnswer: "
+                                         "The second and third pharyngeal arches\n\n"
+                                         "Question: What is the embryological origin of the hyoid bone?\nAnswer:")
+
+
+@pytest.mark.parametrize(("name", "options", "message"), [
+    ("mmlu", "shots=5", "has 1 dev rows, 5 shots asked"),  # the fixture's abstract_algebra has one dev row
+    ("mmlu", "shots=6", "at most shots=5"),
+    ("arc_easy", "shots=1", "no shots option"),
+])
+def test_shots_errors(name, options, message):
+    from assay.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        make_catalog_task(name, options, data=DATA)

@@ -127,6 +127,7 @@ class OpenAIModel:
         self._probed = False
         self._alignment: Alignment | None = None
         self._loglikelihood_refusal: str | None = None
+        self._rolling_refusal: str | None = None
         self._capabilities: Capabilities | None = None
         self._n_honoured: bool | None = None
 
@@ -191,8 +192,9 @@ class OpenAIModel:
             else:
                 self._run(self._ensure_probed())
                 reason = self._loglikelihood_refusal
+            rolling = reason is None and self._rolling_refusal is None
             self._capabilities = Capabilities(loglikelihood=reason is None, generate=True, chat=self.settings.chat,
-                                              reason=reason, loglikelihood_rolling=reason is None)
+                                              reason=reason or self._rolling_refusal, loglikelihood_rolling=rolling)
         return self._capabilities
 
     def _permanent(self, failed: RequestFailed) -> PermanentModelError | None:
@@ -343,6 +345,9 @@ class OpenAIModel:
 
     async def _rolling_all(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
         await self._loglikelihood_all([])  # the same refusals as log-likelihood requests
+        if self._rolling_refusal is not None:
+            raise PermanentModelError(self._rolling_refusal, reason="unsupported",
+                                      hint="use an in-process adapter (hf:, gguf:, llamacpp:) for perplexity")
         return await self._gather([self._score_text(r) for r in requests])
 
     async def _score_text(self, request: LoglikelihoodRolling) -> RollingLoglikelihoodResult:
@@ -413,6 +418,12 @@ class OpenAIModel:
                 "log-probs nor the known one-token shift, so they cannot be trusted; refusing loglikelihood requests"
             )
         self._alignment = alignment
+        if alignment is Alignment.ALIGNED:
+            try:  # a whole text needs the first token's log-prob: only a server that echoes a BOS gives it
+                score_echo_text((echo.get("choices") or [{}])[0], _PROBE_PROMPT)
+            except EchoError as exc:
+                self._rolling_refusal = (
+                    f"the server at {self.base_url} cannot score whole texts (perplexity): {exc}")
 
     async def _score_one(self, request: Loglikelihood) -> LoglikelihoodResult:
         if not request.context:

@@ -28,7 +28,7 @@ from assay.core.format import OptionStyle, PromptFormat
 from assay.core.requests import GenerationParams
 from assay.core.sample import Sample
 from assay.core.score import Scorer
-from assay.core.task import FewShot, Task, TaskKind
+from assay.core.task import ChoiceScoring, Continuation, FewShot, Task, TaskKind
 from assay.errors import ConfigError, UnknownNameError
 from assay.tasks.suites import arithmetic, fiction, instructions, logic, word_problems
 
@@ -46,15 +46,16 @@ class BuiltinSuite:
     kind: TaskKind
     description: str
     default_n: int
-    build: Callable[[int, int, OptionStyle | None], Task]
+    build: Callable[..., Task]
+    """`build(n, seed, style=None, scoring=None)`."""
 
 
 # Scorers are imported when a task is built, not when this module is imported, so listing
 # the suites never pulls in the scoring stack.
-def _multiple_choice() -> tuple[Scorer, ...]:
+def _multiple_choice(scoring: ChoiceScoring = ChoiceScoring()) -> tuple[Scorer, ...]:
     from assay.scoring.multiple_choice import MultipleChoiceScorer
 
-    return (MultipleChoiceScorer(),)
+    return (MultipleChoiceScorer.for_task(scoring),)
 
 
 def _number() -> tuple[Scorer, ...]:
@@ -99,11 +100,20 @@ class _Recipe:
             return instructions.generate(n, seed)
         return self.module.generate(n, seed, multiple_choice=self.multiple_choice)
 
-    def build(self, n: int, seed: int, style: OptionStyle | None = None) -> Task:
+    def build(self, n: int, seed: int, style: OptionStyle | None = None, scoring: ChoiceScoring | None = None) -> Task:
         if not isinstance(n, int) or n < 1:
             raise ConfigError(f"built-in suite '{self.name}' needs n >= 1, got {n!r}", field="n")
         if style is not None and not self.multiple_choice:
             raise ConfigError(f"built-in suite '{self.name}' generates its answers; 'style' is for multiple-choice suites",
+                              field=f"{self.name}:style")
+        if scoring is not None and not self.multiple_choice:
+            raise ConfigError(f"built-in suite '{self.name}' generates its answers; scoring options are for "
+                              "multiple-choice suites", field=self.name)
+        if scoring is not None and scoring.continuation is Continuation.BLANK:
+            raise ConfigError(f"built-in suite '{self.name}' has no blanks to fill; continuation is text or letter",
+                              field=f"{self.name}:continuation")
+        if scoring is not None and scoring.continuation is Continuation.LETTER and style is OptionStyle.CLOZE:
+            raise ConfigError(f"built-in suite '{self.name}': letters need the options listed, not style=cloze",
                               field=f"{self.name}:style")
         load = _memo(lambda: self.generate(n, seed))
 
@@ -116,16 +126,22 @@ class _Recipe:
         fmt = PromptFormat() if style is None else PromptFormat().with_style(style)
         version = self.module.VERSION
         source: dict[str, object] = {"builtin": self.name, "n": n, "seed": seed, "version": version}
+        chosen = scoring or ChoiceScoring()
+        if chosen.continuation is Continuation.LETTER:
+            fmt = fmt.with_style(OptionStyle.LISTED)  # the letters are scored: the options are listed
         if self.multiple_choice:
             version += "-cloze" if fmt.style is OptionStyle.CLOZE else ""
             source["style"] = fmt.style.value
+            version += choice_version_suffix(chosen)
+            if scoring is not None:
+                source["choice_scoring"] = chosen.to_dict()
         return Task(
             name=self.name,
             version=version,
             kind=kind,
             format=fmt,
             load=load,
-            scorers=self.scorers(),
+            scorers=_multiple_choice(chosen) if self.multiple_choice else self.scorers(),
             fewshot=FewShot(k=self.shots),
             fewshot_pool=_memo(fewshot_pool),
             generation=self.generation,
@@ -133,7 +149,24 @@ class _Recipe:
             family=self.module.FAMILY,
             description=self.description,
             source=source,
+            choice_scoring=chosen,
         )
+
+
+def choice_version_suffix(scoring: ChoiceScoring) -> str:
+    """What a suite's non-default scoring options add to its version ("" for the default):
+    a different prompt or metric is a different task version."""
+    default = ChoiceScoring()
+    parts = []
+    if scoring.continuation is not default.continuation:
+        parts.append(scoring.continuation.value)
+    if scoring.chat_template:
+        parts.append("chat")
+    if scoring.norm is not default.norm:
+        parts.append(f"norm-{scoring.norm.value}")
+    if scoring.calibrate:
+        parts.append("calibrated")
+    return "".join(f"+{p}" for p in parts)
 
 
 def _memo(make: Callable[[], Sequence[Sample]]) -> Callable[[], tuple[Sample, ...]]:
@@ -198,20 +231,25 @@ def builtin_suites() -> dict[str, BuiltinSuite]:
     return dict(_SUITES)
 
 
-def make_builtin(name: str, n: int | None = None, seed: int = 0, style: OptionStyle | None = None) -> Task:
+def make_builtin(name: str, n: int | None = None, seed: int = 0, style: OptionStyle | None = None,
+                 scoring: ChoiceScoring | None = None) -> Task:
     """The built-in task `name` with `n` items (its default_n when None) from `seed`;
-    `style` (multiple-choice suites only) overrides the default format's option style."""
+    `style` (multiple-choice suites only) overrides the default format's option style and
+    `scoring` its multiple-choice scoring options (letters, chat template, acc_norm unit,
+    calibration)."""
     if name not in _SUITES:
         raise UnknownNameError("built-in suite", name, list(_SUITES))
     suite = _SUITES[name]
-    return suite.build(suite.default_n if n is None else n, seed, style)
+    return suite.build(suite.default_n if n is None else n, seed, style, scoring)
 
 
-def make_group(group: str, n: int | None = None, seed: int = 0, style: OptionStyle | None = None) -> list[Task]:
+def make_group(group: str, n: int | None = None, seed: int = 0, style: OptionStyle | None = None,
+               scoring: ChoiceScoring | None = None) -> list[Task]:
     """The tasks of a suite group, each with `n` items (the group's default n when None);
-    `style` applies to the group's multiple-choice suites."""
+    `style` and `scoring` apply to the group's multiple-choice suites."""
     if group not in SUITE_GROUPS:
         raise UnknownNameError("suite group", group, list(SUITE_GROUPS))
     size = n if n is not None else GROUP_DEFAULT_N.get(group)
-    return [make_builtin(name, size, seed, style if _SUITES[name].kind is TaskKind.MULTIPLE_CHOICE else None)
+    mc = lambda name: _SUITES[name].kind is TaskKind.MULTIPLE_CHOICE  # noqa: E731
+    return [make_builtin(name, size, seed, style if mc(name) else None, scoring if mc(name) else None)
             for name in SUITE_GROUPS[group]]

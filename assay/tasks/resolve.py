@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Sequence
 
 from assay.core.format import OptionStyle
-from assay.core.task import Task
+from assay.core.task import ChoiceScoring, Task
 from assay.errors import ConfigError, UnknownNameError
 
-_OPTIONS_HINT = "built-in suites take n=INT, seed=INT and style=cloze|listed, e.g. arith-mc:n=50,seed=1,style=listed"
+_OPTIONS_HINT = ("built-in suites take n=INT, seed=INT and style=cloze|listed, and multiple-choice suites "
+                 "continuation=text|letter, chat_template=true|false, calibrate=true|false and norm=chars|bytes|tokens, "
+                 "e.g. arith-mc:n=50,seed=1,style=listed")
+_CHOICE_KEYS = ("continuation", "chat_template", "calibrate", "norm")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class SuiteOptions:
     n: int | None = None
     seed: int | None = None
     style: OptionStyle | None = None
+    scoring: ChoiceScoring | None = None
 
 
 def _integer(name: str, key: str, value: str) -> int:
@@ -39,6 +43,7 @@ def _integer(name: str, key: str, value: str) -> int:
 def _parse_options(name: str, text: str) -> SuiteOptions:
     n = seed = None
     style = None
+    choice: dict[str, str] = {}
     for part in filter(None, text.split(",")):
         key, sep, value = part.partition("=")
         if sep and key == "n":
@@ -51,9 +56,27 @@ def _parse_options(name: str, text: str) -> SuiteOptions:
             except ValueError:
                 raise ConfigError(f"unknown style '{value}' for task '{name}'", field=f"{name}:style",
                                   hint="style is cloze (options not shown) or listed (options listed)") from None
+        elif sep and key in _CHOICE_KEYS:
+            choice[key] = value
         else:
             raise ConfigError(f"bad option '{part}' for task '{name}'", field=key or part, hint=_OPTIONS_HINT)
-    return SuiteOptions(n, seed, style)
+    return SuiteOptions(n, seed, style, _choice_scoring(name, choice) if choice else None)
+
+
+def _choice_scoring(name: str, given: dict[str, str]) -> ChoiceScoring:
+    """Multiple-choice scoring options from their text (the same keys as a task file's
+    `multiple_choice`), validated by the task-file spec so the two never disagree."""
+    from pydantic import ValidationError
+
+    from assay.tasks.spec import ChoiceScoringSpec
+
+    try:
+        return ChoiceScoringSpec.model_validate(given).build()
+    except ValidationError as exc:
+        bad = exc.errors()[0]
+        key = str(bad["loc"][0]) if bad["loc"] else ""
+        raise ConfigError(f"bad value '{given.get(key)}' for {key} of task '{name}'", field=f"{name}:{key}",
+                          hint=_OPTIONS_HINT) from None
 
 
 def resolve_task(name: str, seed: int = 0) -> list[Task]:
@@ -85,9 +108,9 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
     options = _parse_options(base, opts)
     chosen_seed = seed if options.seed is None else options.seed
     if base in SUITE_GROUPS:
-        return make_group(base, n=options.n, seed=chosen_seed, style=options.style)
+        return make_group(base, n=options.n, seed=chosen_seed, style=options.style, scoring=options.scoring)
     if base in builtin_suites():
-        return [make_builtin(base, n=options.n, seed=chosen_seed, style=options.style)]
+        return [make_builtin(base, n=options.n, seed=chosen_seed, style=options.style, scoring=options.scoring)]
     raise UnknownNameError("task", name, list(builtin_suites()) + list(SUITE_GROUPS) + list(CATALOG)
                            + ["PATH.yaml", "PATH.jsonl"])
 

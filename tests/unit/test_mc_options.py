@@ -209,3 +209,25 @@ def test_item_description_precedes_the_prompt_or_is_the_system_turn():
     # an ordinary "description" column of a task file's data is just metadata
     other = plan_sample(mc_task(), replace(SAMPLE, metadata={"description": "x"}), [])
     assert other.prompt.startswith("Question:")
+
+
+def test_builtin_suites_take_the_options():
+    from assay.tasks.resolve import resolve_task
+
+    (task,) = resolve_task("arith-mc:n=3,continuation=letter,calibrate=true,norm=tokens")
+    assert task.choice_scoring == ChoiceScoring(Continuation.LETTER, False, NormUnit.TOKENS, True)
+    assert task.version == "1+letter+norm-tokens+calibrated" and task.format.show_choices
+    assert task.scorers[0].metrics == ("acc", "acc_norm", "acc_mutual_info")
+    planned = plan_sample(task, task.load()[0], [])
+    assert [r.continuation for r in planned.requests[:4]] == [" A", " B", " C", " D"] and len(planned.requests) == 8
+    (plain,) = resolve_task("arith-mc:n=3")
+    assert plain.version == "1-cloze" and plain.choice_scoring == ChoiceScoring()  # unchanged default
+
+
+@pytest.mark.parametrize("name", ["arith-gen:calibrate=true", "arith-mc:norm=words", "arith-mc:continuation=blank",
+                                  "arith-mc:continuation=letter,style=cloze"])
+def test_builtin_suite_option_errors(name):
+    from assay.tasks.resolve import resolve_task
+
+    with pytest.raises(ConfigError):
+        resolve_task(name)

@@ -120,14 +120,21 @@ def task_result(task: Task, records: Sequence[SampleRecord], stats: ExecutionSta
 
 def check_task_capabilities(model: Any, tasks: Sequence[Task]) -> None:
     """Refuse, before any request, a run whose tasks need a request kind the backend cannot
-    answer (a custom solver may use either kind: its requests fail on their own)."""
+    answer (a custom solver may use either kind: its requests fail on their own).
+
+    Every adapter generates; only a run that scores log-likelihoods reads `capabilities`,
+    because for an API that read costs a probe of the server (two requests)."""
+    plain = [t for t in tasks if t.solver is None]
+    needs_ll = any(t.kind is TaskKind.MULTIPLE_CHOICE for t in plain)
+    needs_rolling = any(t.kind is TaskKind.PERPLEXITY for t in plain)
+    if not (needs_ll or needs_rolling):
+        return
     caps = getattr(model, "capabilities", None)
     if caps is None:
         return
-    plain = [t for t in tasks if t.solver is None]
-    check_capabilities(caps, needs_loglikelihood=any(t.kind is TaskKind.MULTIPLE_CHOICE for t in plain),
-                       needs_generate=any(t.kind is TaskKind.GENERATE for t in plain), model_name=model.info.name,
-                       needs_loglikelihood_rolling=any(t.kind is TaskKind.PERPLEXITY for t in plain))
+    check_capabilities(caps, needs_loglikelihood=needs_ll, model_name=model.info.name,
+                       needs_generate=any(t.kind is TaskKind.GENERATE for t in plain),
+                       needs_loglikelihood_rolling=needs_rolling)
 
 
 async def _solve_task(runner: StepRunner, task: Task, planned: list[PlannedSample], options: RunOptions,

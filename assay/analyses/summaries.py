@@ -61,8 +61,8 @@ def mean_of_task_scores(summaries: Sequence[MetricSummary], confidence: float = 
     """Mean of task scores with the combined standard error (see the module docstring);
     None when any task has no score."""
     usable = [s for s in summaries if math.isfinite(s.value)]
-    if not usable or len(usable) != len(summaries):
-        return None
+    if not usable or len(usable) != len(summaries) or not all(s.is_proportion for s in usable):
+        return None  # a missing score, or a perplexity among accuracies: no honest mean
     t = len(usable)
     value = sum(s.value for s in usable) / t
     stderr = math.sqrt(sum((s.stderr if math.isfinite(s.stderr) else 0.0) ** 2 for s in usable)) / t

@@ -54,6 +54,12 @@ class SampleRecord:
 _RECORD_FIELDS = tuple(f.name for f in fields(SampleRecord))
 
 
+RAW_SCALE_METRICS = frozenset({"word_perplexity", "byte_perplexity", "token_perplexity", "bits_per_byte",
+                               "perplexity"})
+"""Metrics whose values are not shares of items (shown as numbers, never as percentages,
+and never averaged with accuracies)."""
+
+
 @dataclass(frozen=True)
 class MetricSummary:
     """A metric's mean over n samples with its standard error and a 95% interval."""
@@ -69,6 +75,12 @@ class MetricSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def is_proportion(self) -> bool:
+        """Whether the value is a share of items in [0, 1] (an accuracy, a pass rate), which
+        pages show as a percentage; perplexities and bits per byte are not."""
+        return self.name.split(",", 1)[0] not in RAW_SCALE_METRICS
 
 
 @dataclass

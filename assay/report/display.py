@@ -28,6 +28,16 @@ def display_value(value: Any, metadata: dict[str, Any] | None = None) -> str:
     return str(value)
 
 
+def metric_text(summary: Any, x: float | None, digits: int = 1) -> str:
+    """One number of a metric summary (value, CI bound or stderr) as a page shows it: a
+    percentage for proportions, four significant digits for raw-scale metrics (perplexity)."""
+    if getattr(summary, "is_proportion", True):
+        return percent(x, digits)
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{x:.4g}"
+
+
 def percent(x: float | None, digits: int = 1) -> str:
     if x is None or not math.isfinite(x):
         return "—"

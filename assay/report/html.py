@@ -33,7 +33,7 @@ from assay.analyses.summaries import (
 )
 from assay.core.results import MetricSummary, SampleRecord
 from assay.core.run import Run
-from assay.report.display import display_value, percent
+from assay.report.display import display_value, metric_text, percent
 from assay.report.svg import ForestRow, format_strip, forest_plot, interval_bar
 from assay.store.scrub import scrub_results
 from assay.version import __version__
@@ -58,6 +58,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
                       lstrip_blocks=True)
     env.globals["pct"] = percent
+    env.globals["mval"] = metric_text
     return env
 
 

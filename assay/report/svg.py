@@ -33,7 +33,10 @@ def _pct(x: float) -> str:
 
 def describe(summary: MetricSummary) -> str:
     """'31.0% [22.8, 40.6], n=100' (plus failures), the text of a point's tooltip."""
-    text = f"{_pct(summary.value)}% [{_pct(summary.ci_low)}, {_pct(summary.ci_high)}], n={summary.n}"
+    if summary.is_proportion:
+        text = f"{_pct(summary.value)}% [{_pct(summary.ci_low)}, {_pct(summary.ci_high)}], n={summary.n}"
+    else:
+        text = f"{summary.value:.4g} [{summary.ci_low:.4g}, {summary.ci_high:.4g}], n={summary.n}"
     return text + (f", {summary.n_failed} failed" if summary.n_failed else "")
 
 
@@ -119,7 +122,7 @@ def forest_plot(rows: Sequence[ForestRow], series: Sequence[str], *, width: int 
 
 def interval_bar(summary: MetricSummary | None, *, width: int = 110, height: int = 14, index: int = 0) -> str:
     """A small 0–100% scale with the estimate and its CI, for table cells."""
-    if summary is None or not math.isfinite(summary.value):
+    if summary is None or not math.isfinite(summary.value) or not summary.is_proportion:
         return ""
 
     def x(v: float) -> float:

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from assay.analyses.summaries import FormatRange, format_range, task_groups
 from assay.core.run import Run
+from assay.report.display import metric_text
 
 
 def _pct(x: float | None) -> str:
@@ -41,9 +42,10 @@ def results_table(run: Run, title: str | None = None) -> Table:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for group in groups:
         for i, (name, m) in enumerate(run.tasks[group.shown].metrics.items()):
-            cells = [group.label if i == 0 else "", name, _pct(m.value), f"[{_pct(m.ci_low)}, {_pct(m.ci_high)}]"]
+            shown = (lambda x, m=m: metric_text(m, x))  # percentages, or raw numbers for perplexities
+            cells = [group.label if i == 0 else "", name, shown(m.value), f"[{shown(m.ci_low)}, {shown(m.ci_high)}]"]
             if spread:
                 cells += _spread_cells(format_range(run, group, name))
-            cells += [_pct(m.stderr), str(m.n), str(m.n_failed), m.method]
+            cells += [shown(m.stderr), str(m.n), str(m.n_failed), m.method]
             table.add_row(*cells)
     return table

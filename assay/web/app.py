@@ -40,7 +40,7 @@ from assay.analyses.summaries import (
 )
 from assay.core.results import MetricSummary, SampleRecord
 from assay.core.run import Run
-from assay.report.display import display_value, percent, step_views
+from assay.report.display import display_value, metric_text, percent, step_views
 from assay.report.svg import ForestRow, describe, format_strip, forest_plot, interval_bar
 from assay.store.db import MetricRow, ResultsStore, RunInfo, StoreError
 from assay.store.scrub import scrub_results
@@ -66,7 +66,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("assay.web", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(pct=percent, bar=lambda s, i=0: Markup(interval_bar(s, index=i)), describe=describe,
+    env.globals.update(pct=percent, mval=metric_text, bar=lambda s, i=0: Markup(interval_bar(s, index=i)), describe=describe,
                        version=__version__)
     env.filters["seg"] = lambda text: quote(str(text), safe="")
     env.filters["cut"] = lambda text, n=160: (str(text)[:n] + "…") if len(str(text)) > n else str(text)

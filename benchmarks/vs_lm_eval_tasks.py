@@ -152,6 +152,17 @@ def prompt_check(files: list[Path], lm_eval_python: str) -> dict[str, tuple[int,
     return {name: (int(ok), int(n)) for name, n, ok in found}
 
 
+def compare_metric(metric: str, ours: float, theirs: float) -> tuple[str, str, str, bool]:
+    """Both values as shown, how far apart, and whether within the target: 0.5 points for
+    rates; perplexities and bits per byte have no points, their difference is shown only."""
+    if metric in PERPLEXITIES:
+        return f"{ours:.4f}", f"{theirs:.4f}", f"{100 * abs(ours - theirs) / theirs:.3f}% rel", True
+    if metric == "bits_per_byte":
+        return f"{ours:.4f}", f"{theirs:.4f}", f"{abs(ours - theirs):.4f}", True
+    points = 100 * abs(ours - theirs)
+    return f"{100 * ours:.1f}", f"{100 * theirs:.1f}", f"{points:.1f} pt", points <= 0.5
+
+
 def converted_dir() -> str:
     from assay.models import load_model
 
@@ -189,25 +200,12 @@ def main() -> int:
         raw_same, raw_n = generations_identical(ours["docs"], theirs["docs"])
         if raw_n:
             notes.append(f"{task}: generated texts identical {raw_same}/{raw_n}")
-        first = True
-        for metric, value in ours["metrics"].items():
-            ref = theirs["metrics"].get(metric)
-            if ref is None:
-                continue
-            if metric in PERPLEXITIES:
-                apart = f"{100 * abs(value - ref) / ref:.3f}% rel"
-                shown = (f"{value:.4f}", f"{ref:.4f}")
-            else:
-                scale = 1 if metric == "bits_per_byte" else 100
-                points = scale * abs(value - ref)
-                missed |= metric != "bits_per_byte" and points > 0.5
-                apart = f"{points:.4f}" if metric == "bits_per_byte" else f"{points:.1f} pt"
-                shown = (f"{scale * value:.4f}", f"{scale * ref:.4f}") if scale == 1 else (f"{scale * value:.1f}", f"{scale * ref:.1f}")
-            lead = (f"| {task} | {n} | {ok_prompts}/{n_prompts} | {same}/{n} ({100 * same / n:.0f}%)"
-                    if first else "| | | |")
-            tail = f"| {a_wall:.1f} | {l_wall:.1f} | {l_wall / a_wall:.2f} |" if first else "| | | |"
-            rows.append(f"{lead} | {metric} | {shown[0]} | {shown[1]} | {apart} {tail}")
-            first = False
+        for i, (metric, value) in enumerate(m for m in ours["metrics"].items() if m[0] in theirs["metrics"]):
+            shown_ours, shown_theirs, apart, within = compare_metric(metric, value, theirs["metrics"][metric])
+            missed |= not within
+            lead = f"| {task} | {n} | {ok_prompts}/{n_prompts} | {same}/{n} ({100 * same / n:.0f}%)" if i == 0 else "| | | |"
+            tail = f"| {a_wall:.1f} | {l_wall:.1f} | {l_wall / a_wall:.2f} |" if i == 0 else "| | | |"
+            rows.append(f"{lead} | {metric} | {shown_ours} | {shown_theirs} | {apart} {tail}")
         print(f"  {task}: assay {a_wall:.0f} s, lm-eval {l_wall:.0f} s", file=sys.stderr, flush=True)
     print(header, *rows, sep="\n")
     for note in notes:

@@ -32,6 +32,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,7 @@ def run_lm_eval(lm_eval_python: str, model_dir: str, path: Path, task: str, batc
             doc.setdefault("answers", {})[s["filter"]] = s["filtered_resps"][0]
         else:  # loglikelihood_rolling: (text,)
             doc["logprob"] = float(s["resps"][0][0])
+    shutil.rmtree(out)
     metrics = {k.replace(",none", ""): v for k, v in results.items() if "," in k and "_stderr" not in k}
     return {"docs": docs, "metrics": metrics}, wall
 

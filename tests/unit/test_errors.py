@@ -95,7 +95,7 @@ def test_wrong_type(tmp_path):
 
 def test_bad_enum_value(tmp_path):
     task = project(tmp_path, GOOD_MC.replace("kind: multiple_choice", "kind: multiple-choice"))
-    with pytest.raises(TaskSpecError, match="'multiple_choice' or 'generate'") as info:
+    with pytest.raises(TaskSpecError, match="'multiple_choice', 'generate' or 'perplexity'") as info:
         load_task_file(task)
     assert_located(info.value, task, 2, "kind")
 

@@ -13,6 +13,7 @@ import pytest
 
 import assay
 from assay.core import Completion
+from tests.support.aio import run as run_async
 from assay.testing.instant import InstantModel
 
 PUBLIC = [
@@ -69,7 +70,7 @@ def test_evaluate_async_in_an_event_loop() -> None:
     async def main() -> assay.Run:
         return await assay.evaluate_async(InstantModel(), ["arith-mc:n=4"], cache=None)
 
-    run = asyncio.run(main())
+    run = run_async(main())
     assert len(run.samples) == 4
 
 

@@ -18,6 +18,7 @@ from assay.core.requests import Generate, GenerationParams, Loglikelihood
 from assay.engine.cache import ResponseCache
 from assay.engine.run import RunOptions, evaluate
 from assay.errors import PermanentModelError
+from tests.support.aio import run as run_async
 from assay.testing.instant import InstantModel
 
 QUIET = RunOptions(show_progress=False)
@@ -214,5 +215,5 @@ def test_evaluate_works_inside_a_running_event_loop():
         run = evaluate(InstantModel(), [gen_task(None, n=3)], ResponseCache(None), QUIET)
         return len(run.samples)
 
-    assert asyncio.run(notebook()) == 3
+    assert run_async(notebook()) == 3
     assert threading.active_count() >= 1

@@ -49,7 +49,10 @@ class RunOptions:
     seed: int = 0
     chunk_size: int = 64
     show_progress: bool = True
-    samples_in_flight: int = 256
+    samples_in_flight: int | None = None
+    """Default: max(64, chunk_size, twice the model's concurrency). More samples in flight
+    only queue more units: the batcher already has several batches waiting, and each extra
+    waiting sample costs the event loop (measured: 64 in flight ~20% faster than 256)."""
 
 
 class _RateColumn(ProgressColumn):
@@ -160,7 +163,9 @@ async def _solve_task(runner: StepRunner, task: Task, planned: list[PlannedSampl
             answered[i] = result
             on_done(1)
 
-    workers = max(1, min(options.samples_in_flight, len(planned)))
+    in_flight = options.samples_in_flight or max(64, options.chunk_size,
+                                                 2 * int(getattr(runner.main.model, "max_concurrency", 0) or 0))
+    workers = max(1, min(in_flight, len(planned)))
     try:
         async with asyncio.TaskGroup() as group:
             for _ in range(workers):

@@ -69,7 +69,7 @@ class Lane:
         self.dispatcher: Dispatcher = make_dispatcher(model, max_batch, self._record)
         self.known: dict[str, tuple[Response, bool]] = {}  # key -> (answer, came from the cache)
         self.absent: set[str] = set()  # keys looked up in the cache and not found
-        self.inflight: dict[str, asyncio.Future] = {}
+        self.inflight: dict[str, tuple[asyncio.Future, int]] = {}  # key -> (its unit's future, position)
 
     def _record(self, requests: Sequence[Request], answers: Sequence[Response], seconds: float) -> None:
         self._cache.put_many(self.model_key, zip(requests, answers))
@@ -107,16 +107,17 @@ class StepRunner:
         """The answers to `requests`, in order, and whether all of them came from the cache."""
         stats = self.stats
         stats.requests += len(requests)
+        seen, known, inflight = stats._seen, lane.known, lane.inflight
+        keys = [r.key() for r in requests]
         out: list[Response | None] = [None] * len(requests)
         from_cache = True
         todo: list[int] = []
-        for i, request in enumerate(requests):
-            key = request.key()
-            new = key not in stats._seen
+        for i, key in enumerate(keys):
+            new = key not in seen
             if new:
-                stats._seen.add(key)
+                seen.add(key)
                 stats.unique += 1
-            hit = lane.known.get(key)
+            hit = known.get(key)
             if hit is None:
                 todo.append(i)
             else:
@@ -128,65 +129,72 @@ class StepRunner:
         if not todo:
             return out, from_cache  # type: ignore[return-value]
 
-        lookup = {}
-        for i in todo:
-            key = requests[i].key()
-            if key not in lane.absent and key not in lane.inflight:
-                lookup[key] = requests[i]
+        absent = lane.absent
+        lookup = {keys[i]: requests[i] for i in todo if keys[i] not in absent and keys[i] not in inflight}
         if lookup:  # not prefetched (a later step of a multi-step sample): ask the cache first
             found = self.cache.get_many(lane.model_key, list(lookup.values()))
             for key, answer in found.items():
-                lane.known[key] = (answer, True)
+                known[key] = (answer, True)
                 stats.cache_hits += 1
-            lane.absent.update(k for k in lookup if k not in found)
+            absent.update(k for k in lookup if k not in found)
         send: dict[str, Request] = {}
+        waits: list[tuple[int, asyncio.Future, int]] = []
         for i in todo:
-            key = requests[i].key()
-            hit = lane.known.get(key)
+            key = keys[i]
+            hit = known.get(key)
             if hit is not None:
                 out[i] = hit[0]
                 from_cache = from_cache and hit[1]
                 continue
             from_cache = False
-            if key not in lane.inflight and key not in send:
+            shared = inflight.get(key)
+            if shared is not None:  # another sample's unit carries it: wait for that unit
+                waits.append((i, shared[0], shared[1]))
+            elif key not in send:
                 send[key] = requests[i]
-        loop = asyncio.get_running_loop()
-        futures = {k: loop.create_future() for k in send}
-        lane.inflight.update(futures)
-        waits = [(i, lane.inflight[requests[i].key()]) for i in todo if out[i] is None]
         if send:
-            await self._send(lane, send, futures)
-        for i, future in waits:
-            out[i] = await future
+            # One future per unit, not per request: other samples asking for one of these
+            # requests meanwhile wait on it and read their answer at its position.
+            unit = asyncio.get_running_loop().create_future()
+            for position, key in enumerate(send):
+                inflight[key] = (unit, position)
+            answers = await self._send(lane, send, unit)
+            by_key = dict(zip(send, answers))
+            for i in todo:
+                if out[i] is None and keys[i] in by_key:
+                    out[i] = by_key[keys[i]]
+        for i, future, position in waits:
+            out[i] = (await future)[position]
         return out, from_cache  # type: ignore[return-value]
 
-    async def _send(self, lane: Lane, send: dict[str, Request], futures: dict[str, asyncio.Future]) -> None:
-        """Dispatch one unit; its answers resolve the in-flight futures other samples may share."""
+    async def _send(self, lane: Lane, send: dict[str, Request], unit: asyncio.Future) -> list[Response]:
+        """Dispatch one unit; its answers also resolve `unit`, which other samples may share."""
         try:
             answers = await lane.dispatcher.answer(list(send.values()))
         except BaseException as exc:
-            for key, future in futures.items():
+            for key in send:
                 lane.inflight.pop(key, None)
-                if future.done():
-                    continue
+            if not unit.done():
                 if isinstance(exc, Exception):
-                    future.set_exception(exc)
-                    future.add_done_callback(_retrieve)
+                    unit.set_exception(exc)
+                    unit.add_done_callback(_retrieve)
                 else:
-                    future.cancel()
+                    unit.cancel()
             raise
         stats = self.stats
-        for (key, future), answer in zip(futures.items(), answers):
-            lane.inflight.pop(key, None)
+        known, inflight = lane.known, lane.inflight
+        for key, answer in zip(send, answers):
+            inflight.pop(key, None)
             if answer.error is None:
-                lane.known[key] = (answer, False)
+                known[key] = (answer, False)
                 stats.computed += 1
             else:
                 stats.failed += 1
                 if len(stats.errors) < 20:
                     stats.errors.append(answer.error)
-            if not future.done():
-                future.set_result(answer)
+        if not unit.done():
+            unit.set_result(answers)
+        return answers
 
     async def aclose(self) -> None:
         for lane in self._lanes.values():

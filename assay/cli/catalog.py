@@ -10,9 +10,10 @@ from assay.cli._console import out
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
-    from assay.tasks.builtin import SUITE_GROUPS, builtin_suites
+    from assay.tasks.builtin import GROUP_DEFAULT_N, SUITE_GROUPS, builtin_suites
 
-    table = Table(title="built-in suites (generated, seeded; options: NAME:n=INT,seed=INT)")
+    table = Table(title="built-in suites (generated, seeded; options: NAME:n=INT,seed=INT,style=cloze|listed, "
+                        "and for -mc suites continuation=letter, calibrate=true, norm=chars|bytes|tokens)")
     for col in ("suite", "family", "kind", "default n", "description"):
         table.add_column(col)
     for name, suite in builtin_suites().items():
@@ -21,8 +22,10 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     groups = Table(title="groups")
     groups.add_column("group")
     groups.add_column("suites")
+    groups.add_column("items per suite")
     for name, members in SUITE_GROUPS.items():
-        groups.add_row(name, ", ".join(members))
+        per = GROUP_DEFAULT_N.get(name)
+        groups.add_row(name, ", ".join(members), str(per) if per else "each suite's default n")
     out.print(groups)
     _print_catalog(getattr(args, "data_dir", None))
     out.print("Also: a YAML task file (PATH.yaml) or a JSONL of {question, choices, answer} rows (PATH.jsonl).")

@@ -14,13 +14,12 @@ caller is already inside a running loop.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import math
-import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Coroutine, Sequence, TypeVar
+from typing import Any, Callable, Sequence
 
+from assay.engine.run import run_sync
 from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams, Loglikelihood, LoglikelihoodRolling
 from assay.core.responses import ChoiceOutput, Completion, LoglikelihoodResult, Output, RollingLoglikelihoodResult
@@ -30,7 +29,6 @@ from assay.models.base import Capabilities, ModelInfo
 
 __all__ = ["check_model", "check_scorer"]
 
-T = TypeVar("T")
 
 # Different lengths and likelihoods, so a reordered batch shows.
 _LOGLIKELIHOOD = (
@@ -62,28 +60,6 @@ class _Failed(AssertionError):
 def _check(ok: bool, check: str, name: str, detail: str) -> None:
     if not ok:
         raise _Failed(f"check_model: {check}: {name!r}: {detail}")
-
-
-def _run(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine to completion from sync code, even inside a running event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro_fn())
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro_fn())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="assay-check-model")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 @dataclass
@@ -120,7 +96,7 @@ def check_model(model: Any) -> None:
     kinds the model says it cannot do are not called.
     """
     try:
-        _run(lambda: _check_model(model))
+        run_sync(_check_model(model))  # works inside a running event loop too
     except _Failed as exc:
         raise AssertionError(str(exc)) from None
 

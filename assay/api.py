@@ -15,7 +15,6 @@ loaded here and closed when the run ends; a model object belongs to the caller.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence, Union
 
@@ -34,13 +33,6 @@ TaskArg = Union[str, Path, Task]
 
 DEFAULT_CACHE = "default"
 """`cache=DEFAULT_CACHE` uses `$ASSAY_HOME/responses.sqlite`; `None` keeps answers in memory only."""
-
-
-@dataclass(frozen=True)
-class StoreFailure:
-    """Why a finished run was not saved to the results store (its files were written)."""
-
-    message: str
 
 
 def resolve_task_args(tasks: TaskArg | Sequence[TaskArg], *, seed: int = 0, formats: int = 1,

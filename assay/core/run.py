@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from assay.core.results import MetricSummary, Results, SampleRecord
 
@@ -182,8 +182,3 @@ class Run:
         from assay.analyses.compare import compare_runs
 
         return compare_runs(self, other, metric=metric, **options)
-
-
-def merge_samples(runs: Sequence[Run]) -> list[SampleRecord]:
-    """Every sample of several runs (for tables that span runs)."""
-    return [s for r in runs for s in r.samples]

@@ -26,7 +26,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from assay.core.requests import Generate, Loglikelihood, LoglikelihoodRolling, Request, RequestKind
 from assay.core.responses import Completion, LoglikelihoodResult, Response, RollingLoglikelihoodResult
@@ -73,6 +73,22 @@ def _call_batch(model: Any, kind: RequestKind, requests: list[Request]) -> list[
     return _checked(requests, answers)
 
 
+async def by_kind_in_order(
+    requests: Sequence[Request], answer_part: Callable[[RequestKind, list[Request]], Awaitable[list[Response]]],
+) -> list[Response]:
+    """Answer a step one request kind at a time (an adapter call takes one kind) and put
+    the answers back in the step's order. A one-kind step is one call."""
+    parts: dict[RequestKind, list[Request]] = {}
+    for request in requests:
+        parts.setdefault(request.kind, []).append(request)
+    if len(parts) == 1:
+        ((kind, part),) = parts.items()
+        return await answer_part(kind, part)
+    answered = await asyncio.gather(*(answer_part(kind, part) for kind, part in parts.items()))
+    iters = {kind: iter(answers) for kind, answers in zip(parts, answered)}
+    return [next(iters[r.kind]) for r in requests]
+
+
 @dataclass
 class _Unit:
     seq: int
@@ -97,18 +113,16 @@ class MicroBatcher:
     async def answer(self, requests: Sequence[Request]) -> list[Response]:
         if not requests:
             return []
-        kinds = {r.kind for r in requests}
-        if len(kinds) > 1:  # a mixed step: one unit per kind, answered in the step's order
-            parts = {k: [r for r in requests if r.kind is k] for k in kinds}
-            answered = dict(zip(parts, await asyncio.gather(*(self.answer(p) for p in parts.values()))))
-            iters = {k: iter(v) for k, v in answered.items()}
-            return [next(iters[r.kind]) for r in requests]
+        return await by_kind_in_order(requests, self._queue_unit)
+
+    async def _queue_unit(self, kind: RequestKind, requests: list[Request]) -> list[Response]:
+        """Queue one unit of a single kind and wait for its batch."""
         loop = asyncio.get_running_loop()
         if self._worker is None:
             self._wakeup = asyncio.Event()
             self._worker = loop.create_task(self._work(), name="assay-micro-batcher")
         future = loop.create_future()
-        self._queues[requests[0].kind].append(_Unit(next(self._seq), list(requests), future))
+        self._queues[kind].append(_Unit(next(self._seq), requests, future))
         assert self._wakeup is not None
         self._wakeup.set()
         return await future
@@ -196,13 +210,9 @@ class ConcurrentDispatcher:
             return []
         if self._gate is None:
             self._gate = asyncio.Semaphore(self.limit)
-        kinds = {r.kind for r in requests}
-        async with self._gate:
+        async with self._gate:  # one slot per step, whatever its kinds
             began = time.perf_counter()
-            by_kind = {}
-            for kind in kinds:  # a mixed step: one call per kind, answers put back in the step's order
-                by_kind[kind] = iter(await self._call(kind, [r for r in requests if r.kind is kind]))
-            answers = [next(by_kind[r.kind]) for r in requests]
+            answers = await by_kind_in_order(requests, self._call)
             self.batches += 1
             if self._record is not None:
                 self._record(requests, answers, time.perf_counter() - began)

@@ -50,9 +50,8 @@ def _failed_values(task: Task) -> dict[str, float]:
 
 
 def score_sample(task: Task, planned: PlannedSample, output: Output) -> tuple[dict[str, float], Any, str]:
-    """Merged values of every scorer (NaN for each metric when the output failed)."""
-    if output.error is not None:
-        return _failed_values(task), None, output.error
+    """Merged values of every scorer, for an output that did not fail (`score_task` records
+    failed ones with NaN for each metric)."""
     values: dict[str, float] = {}
     extracted: Any = None
     notes: list[str] = []

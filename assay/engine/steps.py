@@ -78,13 +78,18 @@ class Lane:
     def prefetch(self, requests: Iterable[Request]) -> None:
         """Look up many requests in the cache at once (a task's first steps)."""
         wanted = {r.key(): r for r in requests}
-        wanted = {k: r for k, r in wanted.items() if k not in self.known and k not in self.absent}
+        self.look_up({k: r for k, r in wanted.items() if k not in self.known and k not in self.absent})
+
+    def look_up(self, wanted: dict[str, Request]) -> int:
+        """Ask the response cache for these requests (by key): found answers become known,
+        the rest are remembered as absent. Returns how many were found."""
         if not wanted:
-            return
+            return 0
         found = self._cache.get_many(self.model_key, list(wanted.values()))
         for key, answer in found.items():
             self.known[key] = (answer, True)
         self.absent.update(k for k in wanted if k not in found)
+        return len(found)
 
 
 class StepRunner:
@@ -131,12 +136,8 @@ class StepRunner:
 
         absent = lane.absent
         lookup = {keys[i]: requests[i] for i in todo if keys[i] not in absent and keys[i] not in inflight}
-        if lookup:  # not prefetched (a later step of a multi-step sample): ask the cache first
-            found = self.cache.get_many(lane.model_key, list(lookup.values()))
-            for key, answer in found.items():
-                known[key] = (answer, True)
-                stats.cache_hits += 1
-            absent.update(k for k in lookup if k not in found)
+        # Not prefetched (a later step of a multi-step sample): ask the cache first.
+        stats.cache_hits += lane.look_up(lookup)
         send: dict[str, Request] = {}
         waits: list[tuple[int, asyncio.Future, int]] = []
         for i in todo:

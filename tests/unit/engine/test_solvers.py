@@ -217,3 +217,25 @@ def test_evaluate_works_inside_a_running_event_loop():
 
     assert run_async(notebook()) == 3
     assert threading.active_count() >= 1
+
+
+def test_a_mixed_step_is_answered_in_its_own_order_by_both_dispatchers():
+    async def mixed(planned, ctx):  # type: ignore[no-untyped-def]
+        answers = await ctx.step([Loglikelihood("2 + 2 =", " 4"), Generate(prompt="Say yes"),
+                                  Loglikelihood("2 + 2 =", " 5")])
+        kinds = [type(a).__name__ for a in answers]
+        assert kinds == ["LoglikelihoodResult", "Completion", "LoglikelihoodResult"], kinds
+        return answers[1]
+
+    batch = InstantModel(reply=lambda r: "yes")
+    run = evaluate(batch, [gen_task(mixed, n=2)], ResponseCache(None), QUIET)
+    assert not any(r.error for r in run.samples) and all(r.scores["ok"] == 1.0 for r in run.samples)
+
+    class AsyncInstant(SlowAsyncModel):
+        async def generate(self, requests):  # type: ignore[no-untyped-def]
+            return self._inner.generate(requests)
+
+    api = AsyncInstant(stall=set(), stall_s=0.0)
+    api._inner = InstantModel(reply=lambda r: "yes")
+    run = evaluate(api, [gen_task(mixed, n=2)], ResponseCache(None), QUIET)
+    assert not any(r.error for r in run.samples) and all(r.scores["ok"] == 1.0 for r in run.samples)

@@ -29,12 +29,42 @@ class Usage:
     latency_s: float = 0.0
     ttft_s: float | None = None
     tpot_s: float | None = None
+    cpu_s: float | None = None
+    """Process CPU seconds of the request's share of its batch (local adapters)."""
+    energy_j: float | None = None
+    """Joules of the request's share of its batch; `energy_kind` says how it was obtained."""
+    energy_kind: str | None = None
+    """"measured" (a hardware counter: RAPL, NVML), "estimated" (CPU time × a stated power
+    figure) or "unavailable" (a counter could not be read for this window); None: not metered."""
+    energy_source: str | None = None
+    peak_rss_mb: float | None = None
+    """The process's peak resident memory when the batch ended (MiB)."""
+    gpu_peak_mb: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Written out by hand: dataclasses.asdict deep-copies field by field and was the
         # largest cost of caching and writing a run with an instant model.
-        return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "latency_s": self.latency_s,
+        data = {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "latency_s": self.latency_s,
                 "ttft_s": self.ttft_s, "tpot_s": self.tpot_s}
+        if self.energy_kind is not None or self.cpu_s is not None or self.peak_rss_mb is not None:
+            # Metered fields only when present, so unmetered answers (and caches written
+            # before meters existed) keep their exact form; `from_dict` defaults them.
+            data.update(cpu_s=self.cpu_s, energy_j=self.energy_j, energy_kind=self.energy_kind,
+                        energy_source=self.energy_source, peak_rss_mb=self.peak_rss_mb,
+                        gpu_peak_mb=self.gpu_peak_mb)
+        return data
+
+    @property
+    def metered(self) -> bool:
+        return self.energy_kind is not None or self.cpu_s is not None or self.peak_rss_mb is not None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Usage":
+        """A usage from its JSON form; keys it does not know (from a newer assay) are ignored."""
+        return cls(**{k: v for k, v in (data or {}).items() if k in _USAGE_FIELDS})
+
+
+_USAGE_FIELDS = frozenset(Usage.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -62,7 +92,7 @@ class LoglikelihoodResult:
         u = self.usage
         numbers = (self.logprob, u.latency_s)
         optional = (u.ttft_s, u.tpot_s)
-        if (self.error is not None or type(self.n_tokens) is not int or type(u.tokens_in) is not int
+        if (self.error is not None or u.metered or type(self.n_tokens) is not int or type(u.tokens_in) is not int
                 or type(u.tokens_out) is not int or any(type(x) is not float for x in numbers)
                 or any(x is not None and type(x) is not float for x in optional)):
             return json.dumps(self.to_dict())
@@ -73,29 +103,43 @@ class LoglikelihoodResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LoglikelihoodResult":
-        return cls(**{**data, "usage": Usage(**data.get("usage", {}))})
+        return cls(**{**data, "usage": Usage.from_dict(data.get("usage"))})
 
 
 @dataclass(frozen=True)
 class RollingLoglikelihoodResult:
     """log P(text), summed over all of the text's `n_tokens` tokens (each scored once), for a
-    `LoglikelihoodRolling` request. Words and bytes are the scorer's to count, from the text."""
+    `LoglikelihoodRolling` request. Words and bytes are the scorer's to count, from the text.
+
+    `token_logprobs` (each token's log-probability) and `token_means` / `token_stds` (the
+    mean and standard deviation of log p(z) over the whole vocabulary z at each position)
+    are filled only when asked for (membership scores: Min-K% and Min-K%++); they are left
+    out of `to_dict` when absent, so results cached without them read back unchanged."""
 
     logprob: float
     n_tokens: int
     usage: Usage = Usage()
     error: str | None = None
+    token_logprobs: tuple[float, ...] | None = None
+    token_means: tuple[float, ...] | None = None
+    token_stds: tuple[float, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"logprob": self.logprob, "n_tokens": self.n_tokens, "usage": self.usage.to_dict(),
-                "error": self.error}
+        out: dict[str, Any] = {"logprob": self.logprob, "n_tokens": self.n_tokens, "usage": self.usage.to_dict(),
+                               "error": self.error}
+        for name in ("token_logprobs", "token_means", "token_stds"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = list(value)
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RollingLoglikelihoodResult":
-        return cls(**{**data, "usage": Usage(**data.get("usage", {}))})
+        tokens = {k: tuple(data[k]) for k in ("token_logprobs", "token_means", "token_stds") if data.get(k) is not None}
+        return cls(**{**data, **tokens, "usage": Usage.from_dict(data.get("usage"))})
 
 
 @dataclass(frozen=True)
@@ -123,7 +167,7 @@ class Completion:
         return cls(
             texts=tuple(data["texts"]),
             finish_reason=data.get("finish_reason"),
-            usage=Usage(**data.get("usage", {})),
+            usage=Usage.from_dict(data.get("usage")),
             error=data.get("error"),
         )
 

@@ -32,7 +32,7 @@ from assay.models.base import Capabilities, ModelInfo, ModelOptions, ProgressCal
 from assay.models.files import file_sha256
 from assay.models.hf.gguf_cache import converted_path, ensure_converted, is_converted
 from assay.models.hf.generation import Prompt, generate_all
-from assay.models.hf.rolling import score_rolling
+from assay.models.hf.rolling import score_rolling, score_rolling_tokens
 from assay.models.hf.scoring import score_loglikelihood
 from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import register_adapter
@@ -80,9 +80,14 @@ class HFModel:
             model_name=self.info.name,
         )
 
-    def loglikelihood_rolling(self, requests: Sequence[LoglikelihoodRolling]) -> list[RollingLoglikelihoodResult]:
+    def loglikelihood_rolling(self, requests: Sequence[LoglikelihoodRolling],
+                              token_detail: bool = False) -> list[RollingLoglikelihoodResult]:
         """log P(text) per request: windows of `max_length` tokens (`rolling_max_length` when
-        set), each token scored once, the first from the prefix token (see hf.rolling)."""
+        set), each token scored once, the first from the prefix token (see hf.rolling).
+        `token_detail` adds per-token log-probs and vocabulary statistics (membership scores)."""
+        if token_detail:
+            return score_rolling_tokens(self.hf_model, self.tokens, requests,
+                                        max_length=self.rolling_max_length or self.max_length, device=self.device)
         return score_rolling(
             self.hf_model, self.tokens, requests, batch_size=self.options.batch_size,
             max_length=self.rolling_max_length or self.max_length, device=self.device,

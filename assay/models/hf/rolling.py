@@ -99,3 +99,48 @@ def _score_long_row(model: Any, row: _Row, device: str) -> float:
                                   dtype=torch.long, device=logits.device)
             total += float(torch.log_softmax(logits, dim=-1).gather(-1, target[:, None]).sum())
     return total
+
+
+def score_rolling_tokens(
+    model: Any,
+    tokens: TokenSetup,
+    requests: Sequence[LoglikelihoodRolling],
+    *,
+    max_length: int,
+    device: str = "cpu",
+) -> list[RollingLoglikelihoodResult]:
+    """As `score_rolling`, with each token's log-probability and, at each position, the mean
+    and standard deviation of log p(z) over the vocabulary (what Min-K%++ normalises by).
+
+    One window per forward pass (membership passages are short); windows are at most
+    `CHUNK_TOKENS` long here so a position's full distribution is never held for more than
+    that many positions at once. Texts within that length score exactly as `score_rolling`."""
+    import torch
+
+    results: list[RollingLoglikelihoodResult] = []
+    length = min(max_length, CHUNK_TOKENS)
+    for request in requests:
+        started = time.perf_counter()
+        ids = tokens.encode(request.text, add_bos=False)
+        logprobs: list[float] = []
+        means: list[float] = []
+        stds: list[float] = []
+        read = 0
+        with torch.inference_mode():
+            for window in rolling_windows(ids, tokens.prefix_id, length):
+                inputs = torch.tensor([list(window.inputs)], dtype=torch.long, device=device)
+                logits = model(input_ids=inputs).logits[0, -len(window.targets):].float()
+                logp = torch.log_softmax(logits, dim=-1)
+                p = logp.exp()
+                mean = (p * logp).sum(-1)
+                var = (p * logp.square()).sum(-1) - mean.square()
+                target = torch.tensor(list(window.targets), dtype=torch.long, device=logp.device)
+                logprobs += logp.gather(-1, target[:, None])[:, 0].tolist()
+                means += mean.tolist()
+                stds += var.clamp_min(0).sqrt().tolist()
+                read += len(window.inputs)
+        usage = Usage(tokens_in=read, latency_s=time.perf_counter() - started)
+        results.append(RollingLoglikelihoodResult(float(sum(logprobs)), len(logprobs), usage,
+                                                  token_logprobs=tuple(logprobs), token_means=tuple(means),
+                                                  token_stds=tuple(stds)))
+    return results

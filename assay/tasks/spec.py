@@ -115,6 +115,30 @@ class GenerationSpec(_Spec):
     seed: Optional[int] = None
 
 
+class JudgeSpec(_Spec):
+    """A judged task's `judge:` block (`assay.scoring.judges.JudgeConfig`): the judge model
+    spec(s) (`model: qwen2.5-coder-0.5b`, or a list for a jury), `mode: pointwise | pairwise |
+    reference`, the rating `scale`, FLASK-style `skills`, a replacement Jinja2 `template`,
+    the pairwise `baseline` (a model spec) or `baseline_field` (a column holding the baseline
+    answer), `aggregate: mean | majority`, the judges' `max_tokens`, and `keep_scorers` (also
+    run the task's own scorers)."""
+
+    model: Union[str, list[str]]
+    mode: Literal["pointwise", "pairwise", "reference"] = "pointwise"
+    scale: int = Field(default=10, ge=2, le=100)
+    skills: list[str] = Field(default_factory=list)
+    template: Optional[str] = None
+    baseline: Optional[str] = None
+    baseline_field: Optional[str] = None
+    aggregate: Literal["mean", "majority"] = "mean"
+    max_tokens: int = Field(default=192, gt=0)
+    keep_scorers: bool = False
+
+    @property
+    def models(self) -> list[str]:
+        return [self.model] if isinstance(self.model, str) else list(self.model)
+
+
 class FormatSpec(_Spec):
     """Overrides of the prompt format (`assay.core.format.PromptFormat`), one key per field;
     a key left out keeps the default. `show_choices: true` lists the options (the listed
@@ -178,6 +202,7 @@ class TaskSpec(_Spec):
     chat: bool = True
     format: FormatSpec = FormatSpec()
     multiple_choice: ChoiceScoringSpec = ChoiceScoringSpec()
+    judge: Optional[JudgeSpec] = None
 
     @field_validator("version", mode="before")
     @classmethod
@@ -427,11 +452,28 @@ def _cross_check(loaded: LoadedSpec) -> None:
         raise loaded.error("'generation' settings apply only to kind generate", ("generation",))
     _check_format(loaded)
     _check_choice_scoring(loaded)
+    if spec.judge is not None:
+        _check_judge(loaded)
     if spec.fewshot.split is not None and spec.dataset.hf is None:
         raise loaded.error(
             "'fewshot.split' needs a Hub dataset ('dataset.hf')", ("fewshot", "split"),
             hint="for a local few-shot pool use 'fewshot.path'",
         )
+
+
+def _check_judge(loaded: LoadedSpec) -> None:
+    """A judge reads generated answers; pairwise needs one baseline source."""
+    judge = loaded.spec.judge
+    assert judge is not None
+    if loaded.spec.kind is not TaskKind.GENERATE:
+        raise loaded.error("a 'judge' block needs kind generate (judges read generated answers)", ("judge",))
+    if not judge.models:
+        raise loaded.error("name at least one judge model", ("judge", "model"))
+    if judge.mode == "pairwise" and (judge.baseline is None) == (judge.baseline_field is None):
+        raise loaded.error("pairwise judging needs exactly one of 'baseline' (a model spec) or 'baseline_field'",
+                           ("judge", "mode"), hint="baseline_field: the column with the reference model's answer")
+    if judge.mode != "pairwise" and (judge.baseline or judge.baseline_field):
+        raise loaded.error("'baseline' is for mode pairwise", ("judge", "baseline" if judge.baseline else "baseline_field"))
 
 
 def _check_perplexity(loaded: LoadedSpec) -> None:

@@ -342,6 +342,26 @@ def prompt_format(spec: TaskSpec) -> PromptFormat:
     return replace(fmt, verbatim=True) if spec.template is not None else fmt
 
 
+def _judged(loaded: LoadedSpec, task: Task) -> Task:
+    """The task with its `judge:` block applied; judge models load on their first request."""
+    from assay.scoring.judges import Aggregate, JudgeConfig, JudgeMode, LazyModel, judged_task
+    from assay.scoring.judges.templates import check_template
+
+    judge = loaded.spec.judge
+    assert judge is not None
+    if judge.template is not None:
+        try:
+            check_template(judge.template)
+        except jinja2.TemplateSyntaxError as exc:
+            raise loaded.error(f"the judge template does not parse: {exc.message}", ("judge", "template")) from None
+    config = JudgeConfig(
+        judges=tuple(LazyModel(m) for m in judge.models), mode=JudgeMode(judge.mode), scale=judge.scale,
+        skills=tuple(judge.skills), template=judge.template,
+        baseline=LazyModel(judge.baseline) if judge.baseline else None, baseline_field=judge.baseline_field,
+        aggregate=Aggregate(judge.aggregate), params=GenerationParams(max_tokens=judge.max_tokens))
+    return judged_task(task, config, keep_scorers=judge.keep_scorers)
+
+
 def load_task_file(path: str | Path) -> Task:
     """Read, validate and build the task described by the YAML file at `path`."""
     loaded = read_task_spec(path)
@@ -392,6 +412,8 @@ def load_task_file(path: str | Path) -> Task:
         source=source,
         choice_scoring=spec.multiple_choice.build(),
     )
+    if spec.judge is not None:
+        task = _judged(loaded, task)
     if spec.dataset.path is not None:  # check local data now, before any model is loaded
         task.load()
         if pool is not None:

@@ -38,3 +38,14 @@ def test_calibration_fpr_is_measured_on_held_out_clean_items():
     assert 0.02 < cal.fpr.estimate < 0.09 and cal.fpr.low < 0.05 < cal.fpr.high
     fresh = rng.normal(0, 1, 4000)
     assert abs((fresh >= cal.threshold).mean() - 0.05) < 0.025
+
+
+def test_vectorised_resample_statistics_match_scikit_learn():
+    from assay.stats.detection import _auroc_axis, _tpr_axis
+
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        a, b = rng.integers(0, 8, 15).astype(float), rng.integers(0, 6, 21).astype(float)  # ties on purpose
+        assert abs(_auroc_axis(a, b) - auroc(a, b)) < 1e-12
+        for f in (0.0, 0.05, 0.2):
+            assert _tpr_axis(a, b, f) == tpr_at_fpr(a, b, f)[0]

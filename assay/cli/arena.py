@@ -1,0 +1,122 @@
+"""`assay arena run/ratings` and `assay judge audit`: LLM-judged arenas, leaderboards with
+intervals, and audits of a judge's verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from assay.cli._console import console, out
+
+
+def cmd_arena_run(args: argparse.Namespace) -> int:
+    from assay.analyses.arena import run_arena
+    from assay.analyses.tournaments import TournamentFormat
+    from assay.api import resolve_task_args
+    from assay.engine.cache import ResponseCache
+    from assay.engine.run import RunOptions
+    from assay.paths import default_cache_path
+    from assay.errors import ConfigError
+    from assay.report.arena import leaderboard_table
+    from assay.stats.rating import bradley_terry
+
+    tasks = resolve_task_args(args.task)
+    if len(tasks) != 1:
+        raise ConfigError(f"--task names {len(tasks)} tasks; an arena runs on one", field="--task")
+    cache = ResponseCache(None if args.no_cache else Path(args.cache) if args.cache else default_cache_path())
+    try:
+        result = run_arena(args.models, tasks[0], args.judge, cache,
+                           options=RunOptions(limit=args.limit, seed=args.seed, show_progress=True),
+                           tournament=TournamentFormat(args.tournament), null_models=args.null_model, seed=args.seed)
+    finally:
+        cache.close()
+    where = result.save(args.out)
+    console.print(f"{len(result.battles)} verdicts from {result.matches} matches ({result.format.value}); "
+                  f"{len(result.failed)} unreadable; wrote {where}")
+    for message in result.failed[:5]:
+        console.print(f"[yellow]unreadable[/] {message}", highlight=False)
+    if result.battles:
+        out.print(leaderboard_table(bradley_terry(result.battles, n_boot=args.n_boot, seed=args.seed)))
+    return 0
+
+
+def cmd_arena_ratings(args: argparse.Namespace) -> int:
+    from assay.analyses.arena import read_battles
+    from assay.report.arena import leaderboard_table
+    from assay.stats.rating import bradley_terry, elo_online
+
+    battles = read_battles(args.battles)
+    if args.judge:
+        battles = [b for b in battles if b.judge == args.judge]
+    ratings = bradley_terry(battles, n_boot=args.n_boot, level=args.level, seed=args.seed, judge_noise=args.judge_noise)
+    out.print(leaderboard_table(ratings, elo_online(battles)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(ratings.to_dict(), indent=2))
+        console.print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_judge_audit(args: argparse.Namespace) -> int:
+    from assay.analyses.arena import read_battles
+    from assay.analyses.judge_audit import audit_judge, human_agreement, read_human_labels
+    from assay.report.arena import agreement_table, audit_table
+
+    battles = read_battles(args.battles)
+    audit = audit_judge(battles, args.judge or "", baseline=args.baseline, alpha=args.alpha)
+    out.print(audit_table(audit))
+    report = audit.to_dict()
+    if args.human:
+        mine = [b for b in battles if not args.judge or b.judge == args.judge]
+        labels = {f"{b.item}::{b.first}::{b.second}": b.outcome.value for b in mine}
+        agreement = human_agreement(labels, read_human_labels(args.human), file=args.human, seed=args.seed)
+        out.print(agreement_table(agreement))
+        report["human_agreement"] = [a.to_dict() for a in agreement]
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=float))
+        console.print(f"wrote {args.json}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    arena = sub.add_parser("arena", help="LLM-judged arenas: answers compared pairwise, ratings with intervals")
+    asub = arena.add_subparsers(dest="arena_command", required=True)
+    run = asub.add_parser("run", help="every model answers the task; a judge compares answers pairwise (both orders)")
+    run.add_argument("models", nargs="+", metavar="MODEL", help="model specs or aliases (smollm2, gemma3-270m, ...)")
+    run.add_argument("--task", required=True, help="a generation task: built-in name or task file")
+    run.add_argument("--judge", required=True, help="the judge model spec or alias")
+    run.add_argument("--tournament", choices=["round-robin", "single-elimination", "swiss"], default="round-robin",
+                     help="which matches to judge (single-elimination: a bracket per item, as Varco Arena)")
+    run.add_argument("--null-model", action="append", default=[], metavar="NAME",
+                     help="add a constant non-answer as a contestant: null:constant, null:empty-praise, null:injection")
+    run.add_argument("--limit", type=int, help="first N items")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals")
+    run.add_argument("--out", required=True, help="directory for battles.jsonl, answers.json, arena.json")
+    run.add_argument("--cache", help="response cache file (default $ASSAY_HOME/responses.sqlite)")
+    run.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    run.set_defaults(func=cmd_arena_run)
+
+    ratings = asub.add_parser("ratings", help="Bradley-Terry leaderboard (Elo scale) with bootstrap intervals")
+    ratings.add_argument("battles", help="an arena directory or a battles.jsonl file")
+    ratings.add_argument("--judge", help="only this judge's verdicts")
+    ratings.add_argument("--level", type=float, default=0.95, help="interval level (Arena-Hard reports 0.90)")
+    ratings.add_argument("--n-boot", type=int, default=1000)
+    ratings.add_argument("--judge-noise", action="store_true",
+                         help="also resample the judge's own verdict flips (order swaps, re-judging) into the interval")
+    ratings.add_argument("--seed", type=int, default=0)
+    ratings.add_argument("--json", help="also write the leaderboard as JSON")
+    ratings.set_defaults(func=cmd_arena_ratings)
+
+    judge = sub.add_parser("judge", help="audit an LLM judge's verdicts")
+    jsub = judge.add_subparsers(dest="judge_command", required=True)
+    audit = jsub.add_parser("audit", help="position bias, length bias (and LC win rate), null models, human agreement")
+    audit.add_argument("battles", help="an arena directory or a battles.jsonl file")
+    audit.add_argument("--judge", help="audit only this judge's verdicts")
+    audit.add_argument("--baseline", help="also report each model's plain and length-controlled win rate against it")
+    audit.add_argument("--human", help="JSON-lines file of human labels: {id: ITEM::MODEL_A::MODEL_B, label: A|B|tie, "
+                                       "category}")
+    audit.add_argument("--alpha", type=float, default=0.01, help="flag a bias when p < alpha")
+    audit.add_argument("--seed", type=int, default=0)
+    audit.add_argument("--json", help="also write the audit as JSON")
+    audit.set_defaults(func=cmd_judge_audit)

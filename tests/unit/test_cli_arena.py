@@ -1,0 +1,70 @@
+"""`assay judge audit` and `assay arena ratings` on battles files (the CLI's `main` in
+process, to keep the suite fast; tests/unit/test_cli.py runs it as a subprocess); `assay arena
+run` with real bundled models is in tests/integration/test_judges_real.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from assay.cli import main
+from assay.core.pairwise import Battle, Outcome
+
+
+@pytest.fixture
+def assay(capsys):  # type: ignore[no-untyped-def]
+    def call(*args: str) -> SimpleNamespace:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
+    return call
+
+
+def write_battles(path: Path) -> None:
+    rng = np.random.default_rng(0)
+    rows = []
+    for k in range(80):  # "a" is better; the judge also likes position A a lot
+        for first, second in (("a", "b"), ("b", "a")):
+            outcome = Outcome.FIRST if rng.random() < 0.8 else (
+                Outcome.FIRST if (first == "a") == (rng.random() < 0.7) else Outcome.SECOND)
+            rows.append(Battle(f"i{k}", first, second, outcome, "qwen", 100 + k, 120))
+    path.write_text("".join(json.dumps(b.to_dict()) + "\n" for b in rows))
+
+
+def test_judge_audit_flags_position_bias_and_reports_human_agreement(tmp_path: Path, assay) -> None:
+    battles = tmp_path / "battles.jsonl"
+    write_battles(battles)
+    labels = tmp_path / "human.jsonl"
+    labels.write_text("".join(json.dumps({"id": f"i{k}::a::b", "label": "A", "category": "chat"}) + "\n"
+                              for k in range(20)))
+    done = assay("judge", "audit", str(battles), "--human", str(labels), "--baseline", "b",
+                 "--json", str(tmp_path / "audit.json"))
+    assert done.returncode == 0, done.stderr
+    assert "FLAGGED" in done.stdout and "first answer wins" in done.stdout and "length-controlled" in done.stdout
+    assert "agreement with human labels" in done.stdout
+    report = json.loads((tmp_path / "audit.json").read_text())
+    assert report["position"]["flagged"] and report["position"]["p_value"] < 0.01
+    assert report["human_agreement"][0]["n"] == 20
+
+    labels.write_text(json.dumps({"id": "nope::a::b", "label": "A"}) + "\n")
+    bad = assay("judge", "audit", str(battles), "--human", str(labels))
+    assert bad.returncode == 2 and "human.jsonl:1" in bad.stderr and "never judged" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_arena_ratings_prints_a_leaderboard_with_intervals(tmp_path: Path, assay) -> None:
+    battles = tmp_path / "battles.jsonl"
+    write_battles(battles)
+    done = assay("arena", "ratings", str(battles), "--n-boot", "100", "--judge-noise", "--json", str(tmp_path / "r.json"))
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "r.json").read_text())["rows"]
+    assert rows[0]["model"] == "a" and rows[0]["ci_low"] < rows[0]["rating"] < rows[0]["ci_high"]
+    assert "judge" in done.stdout and "noise" in done.stdout and "online Elo" in done.stdout
+
+    battles.write_text('{"item": "i", "first": "a", "second": "b", "outcome": "sideways"}\n')
+    bad = assay("arena", "ratings", str(battles))
+    assert bad.returncode == 2 and "battles.jsonl:1" in bad.stderr and "outcome" in bad.stderr

@@ -8,6 +8,8 @@ The public surface is re-exported here (a test pins `__all__`, so it changes onl
 purpose); everything else is an implementation detail.
 """
 
+from assay.analyses.arena import run_arena
+from assay.analyses.judge_audit import audit_judge
 from assay.api import evaluate, evaluate_async, load_run
 from assay.core import (
     ChatMessage,
@@ -35,10 +37,22 @@ from assay.core import (
 )
 from assay.engine.cache import ResponseCache
 from assay.errors import AssayError, ConfigError, PermanentModelError
+from assay.core.pairwise import Battle, Outcome
 from assay.models import load_model
+from assay.scoring.judges import JudgeConfig, JudgeMode, judged_task
+from assay.stats.rating import bradley_terry, elo_online
 from assay.version import __version__
 
 __all__ = [
+    "run_arena",
+    "judged_task",
+    "elo_online",
+    "bradley_terry",
+    "audit_judge",
+    "Outcome",
+    "JudgeMode",
+    "JudgeConfig",
+    "Battle",
     "AssayError",
     "ChatMessage",
     "ChoiceOutput",

@@ -22,6 +22,9 @@ PUBLIC = [
     "PlannedSample", "PromptFormat", "ResponseCache", "Run", "Sample", "SampleRecord", "Score", "Scorer", "Solver",
     "StepContext", "StepFailed", "Task", "TaskKind", "TaskResult", "__version__", "evaluate", "evaluate_async",
     "load_model", "load_run",
+    # judges, arenas, ratings (issue 14)
+    "Battle", "JudgeConfig", "JudgeMode", "Outcome", "audit_judge", "bradley_terry", "elo_online", "judged_task",
+    "run_arena",
 ]
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 from assay.core.results import SampleRecord
 
@@ -49,6 +48,8 @@ def verdict_table(records: Sequence[SampleRecord]) -> list[list[str]]:
 def fleiss(rows: Sequence[Sequence[str]]) -> JuryAgreement:
     """Fleiss' κ of a table of verdict labels (items × judges). NaN when every verdict is the
     same category (κ is undefined: agreement cannot be told from chance)."""
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa  # statsmodels is slow to import
+
     if not rows or len(rows[0]) < 2:
         raise ValueError("Fleiss' kappa needs at least one item rated by at least two judges")
     labels = sorted({x for row in rows for x in row})

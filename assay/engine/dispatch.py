@@ -30,6 +30,7 @@ from typing import Any, Awaitable, Callable, Sequence
 
 from assay.core.requests import Generate, Loglikelihood, LoglikelihoodRolling, Request, RequestKind
 from assay.core.responses import Completion, LoglikelihoodResult, Response, RollingLoglikelihoodResult
+from assay.engine.meters import attach, default_meter
 from assay.errors import PermanentModelError
 from assay.models.base import is_async_model
 
@@ -109,6 +110,7 @@ class MicroBatcher:
         self._worker: asyncio.Task | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-model")
         self.batches = 0
+        self.meter = default_meter()  # each batch's CPU time, energy and peak memory, shared among its answers
 
     async def answer(self, requests: Sequence[Request]) -> list[Response]:
         if not requests:
@@ -174,7 +176,8 @@ class MicroBatcher:
 
     def _run(self, kind: RequestKind, requests: list[Request]) -> list[Response]:
         began = time.perf_counter()
-        answers = _call_batch(self.model, kind, requests)
+        mark = self.meter.start()
+        answers = attach(_call_batch(self.model, kind, requests), self.meter.stop(mark))
         if self._record is not None:
             self._record(requests, answers, time.perf_counter() - began)
         return answers

@@ -30,10 +30,12 @@ from assay.core.task import Task, TaskKind
 from assay.engine.cache import ResponseCache
 from assay.engine.heap import held_out_of_gc
 from assay.engine.manifest import base_manifest, now_iso
+from assay.engine.meters import default_meter
 from assay.engine.prompts import chat_renderer, plan_task
 from assay.engine.scoring import Answered, score_task
 from assay.engine.solvers import solver_for
 from assay.engine.steps import ExecutionStats, SampleContext, StepRunner
+from assay.engine.usage_summary import summarize_usage
 from assay.models.base import check_capabilities
 from assay.stats import summarize
 from assay.stats.ratio import summarize_ratio
@@ -200,6 +202,7 @@ async def evaluate_async(
     run = Run(run_id=new_run_id(), model=spec, manifest=manifest)
     runner = StepRunner(model, cache, max_batch=options.chunk_size)
     total = ExecutionStats()
+    efficiency: dict[str, Any] = {}
 
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
@@ -220,6 +223,7 @@ async def evaluate_async(
                                                  lambda n, bar=bar: progress.advance(bar, n))
                     records = score_task(task, planned, answered, run_id=run.run_id, model_name=spec)
                     run.tasks[task.name] = task_result(task, records, stats)
+                    efficiency[task.name] = summarize_usage(records)
                     run.samples.extend(records)
                     total.add(stats)
     finally:
@@ -227,6 +231,7 @@ async def evaluate_async(
         cache.flush()  # every answer received is on disk before the caller writes any score
     manifest["finished"] = now_iso()
     manifest["requests"] = total.to_dict()
+    manifest["efficiency"] = {"meter": default_meter().describe(), "tasks": efficiency}
     transport = getattr(model, "transport_stats", None)  # API adapters: attempts, retries, failures
     if callable(transport):
         manifest["transport"] = transport()

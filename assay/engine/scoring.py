@@ -11,6 +11,7 @@ from assay.core.results import SampleRecord
 from assay.core.score import Score
 from assay.core.solver import PlannedSample
 from assay.core.task import Task
+from assay.engine.meters import usage_fields
 
 
 @dataclass
@@ -93,12 +94,13 @@ def score_task(
             tokens_in, tokens_out, latency = _usage(output)
             if note:
                 metadata["score_note"] = note
-            if isinstance(output, Completion) and output.usage.ttft_s is not None:  # streamed over an API
-                metadata["ttft_s"] = round(output.usage.ttft_s, 6)
-                if output.usage.tpot_s is not None:
-                    metadata["tpot_s"] = round(output.usage.tpot_s, 6)
+        if output is not None:
+            metadata.update(usage_fields(output))  # TTFT/TPOT where streamed; CPU time, energy, memory where metered
         if len(a.transcript) > 1:
             metadata["transcript"] = a.transcript  # not "steps": suites use that for an item's reasoning steps
+        extra = getattr(output, "record_metadata", None)  # an agent episode's trajectory (assay.agents)
+        if extra:
+            metadata.update(extra)
         records.append(
             SampleRecord(
                 run_id=run_id,

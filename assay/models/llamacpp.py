@@ -95,6 +95,25 @@ class LlamaCppModel:
         """Window of whole-text scoring: the model's trained context (as the hf adapter's
         `max_position_embeddings`), never `n_ctx`, so an answer depends only on the model and
         the text (its cache key); a window larger than `n_ctx` is refused, not cut."""
+        self._token_times: list[float] = []
+        self._time_tokens(llm)
+
+    def _time_tokens(self, llm: Any) -> None:
+        """Record when each output token is sampled, for TTFT and TPOT. llama-cpp-python's
+        `stream=True` would give the same timestamps but drops the usage counts (and holds
+        back text around stop strings), so the token stream is read here instead: its
+        generator calls `sample` once per token, right after the prompt or the previous
+        token is evaluated. The answer and its usage are exactly the non-streamed ones."""
+        sample = getattr(llm, "sample", None)
+        if sample is None:
+            return
+
+        def timed_sample(*args: Any, **kwargs: Any) -> Any:
+            token = sample(*args, **kwargs)
+            self._token_times.append(time.perf_counter())
+            return token
+
+        llm.sample = timed_sample
 
     # --- log-likelihood ----------------------------------------------------------------
 
@@ -223,11 +242,20 @@ class LlamaCppModel:
         texts: list[str] = []
         finish: str | None = None
         tokens_in = tokens_out = 0
+        firsts: list[float] = []
+        pots: list[float] = []
         began = time.perf_counter()
         try:
             for j in range(params.n):
                 seed = (params.seed if params.seed is not None else 0) + j
+                self._token_times.clear()
+                started = time.perf_counter()
                 data = self._call(request, params, seed)
+                times = list(self._token_times)
+                if times:
+                    firsts.append(times[0] - started)
+                    if len(times) > 1:
+                        pots.append((times[-1] - times[0]) / (len(times) - 1))
                 choice = data["choices"][0]
                 texts.append(choice.get("text") if "text" in choice else choice["message"].get("content") or "")
                 finish = finish or choice.get("finish_reason")
@@ -239,7 +267,9 @@ class LlamaCppModel:
                 raise context_length_error(self.info.name, _requested_tokens(str(exc)), self.n_ctx, "a prompt",
                                            _CONTEXT_HINT) from None
             return Completion(texts=(), error=f"{type(exc).__name__}: {exc}")
-        return Completion(tuple(texts), finish, Usage(tokens_in, tokens_out, time.perf_counter() - began))
+        return Completion(tuple(texts), finish, Usage(
+            tokens_in, tokens_out, time.perf_counter() - began,
+            ttft_s=sum(firsts) / len(firsts) if firsts else None, tpot_s=sum(pots) / len(pots) if pots else None))
 
     def _call(self, request: Generate, params: GenerationParams, seed: int) -> dict[str, Any]:
         common = dict(max_tokens=params.max_tokens, temperature=params.temperature, top_p=params.top_p,

@@ -79,7 +79,8 @@ def test_one_module_per_command_group() -> None:
 
     groups = {"run": "run", "robustness": "robustness", "compare": "compare", "power": "compare",
               "variance": "compare", "runs": "store", "import": "store", "report": "store", "serve": "store",
-              "tasks": "catalog", "models": "catalog", "arena": "arena", "judge": "arena"}
+              "tasks": "catalog", "models": "catalog", "arena": "arena", "judge": "arena",
+              "efficiency": "efficiency", "scale": "efficiency"}
     subparsers = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(subparsers.choices) == set(groups)
     for command, module in groups.items():

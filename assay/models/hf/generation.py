@@ -102,10 +102,13 @@ def _generate_batch(
     for i, prompt in enumerate(prompts):
         mine = finished[i * copies:(i + 1) * copies]
         reason = "length" if all(f[1] == "length" for f in mine) else "stop"
+        ttft, tpot = stopper.timing(started, range(i * copies, (i + 1) * copies))
         usage = Usage(
             tokens_in=len(prompt.ids),
             tokens_out=sum(f[2] for f in mine),
             latency_s=elapsed / len(prompts),
+            ttft_s=ttft,
+            tpot_s=tpot,
         )
         completions.append(Completion(tuple(f[0] for f in mine), reason, usage))
     return completions
@@ -146,11 +149,31 @@ class _RowStopper:
         self.width = prompt_width
         self.rows = rows
         self.lengths: list[int | None] = [None] * len(rows)
+        self.times: list[float] = []
+        """When each decoding step's token was appended: transformers calls the stopping
+        criteria once per step, right after it, so this is the per-token stream of the batch."""
+
+    def timing(self, started: float, rows: range) -> tuple[float | None, float | None]:
+        """(time to first token, mean time per later output token) of some rows: their
+        batch's first token time, and the span from it to each row's last token over the
+        tokens in between (a row that stopped early is not charged for its batch-mates)."""
+        if not self.times:
+            return None, None
+        ttft = self.times[0] - started
+        spans = []
+        for r in rows:
+            n = len(self.times) if self.lengths[r] is None else self.lengths[r]
+            n = min(n, len(self.times))
+            if n > 1:
+                spans.append((self.times[n - 1] - self.times[0]) / (n - 1))
+        return ttft, (sum(spans) / len(spans) if spans else None)
 
     def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
         import torch
 
         generated = input_ids.shape[1] - self.width
+        if generated > len(self.times):
+            self.times.append(time.perf_counter())
         for i, row in enumerate(self.rows):
             if self.lengths[i] is not None or generated == 0:
                 continue

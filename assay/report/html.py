@@ -35,6 +35,7 @@ from assay.core.results import MetricSummary, SampleRecord
 from assay.core.run import Run
 from assay.report.display import display_value, metric_text, percent
 from assay.report.svg import ForestRow, format_strip, forest_plot, interval_bar
+from assay.report.efficiency import efficiency_section
 from assay.store.scrub import scrub_results
 from assay.version import __version__
 
@@ -103,7 +104,7 @@ def _bar(summary: MetricSummary | None, index: int) -> Markup:
 
 
 def report_context(runs: Sequence[Run], *, title: str | None = None,
-                   max_samples: int | None = None) -> dict[str, Any]:
+                   max_samples: int | None = None, sections: Sequence[Markup] = ()) -> dict[str, Any]:
     """Everything the template shows: the runs' numbers (computed by `assay.analyses.summaries`)
     laid out for the template."""
     metrics = [run.metrics for run in runs]
@@ -166,26 +167,28 @@ def report_context(runs: Sequence[Run], *, title: str | None = None,
         "forest": Markup(forest_plot(rows, series)), "breakdowns": breakdowns,
         "spreads": [{"task": t, "cells": c} for t, c in spreads.items()],
         "n_samples": n_samples, "shown_samples": len(records), "truncated": len(records) < n_samples,
+        "sections": [*sections, *([efficiency] if (efficiency := efficiency_section(runs)) is not None else [])],
         "data_json": Markup(embed_json({"runs": [{"model": r["model"], "run_id": r["run_id"]} for r in run_infos],
                                         "samples": records})),
     }
 
 
-def build_report(runs: Sequence[Run], *, title: str | None = None, max_samples: int | None = None) -> str:
+def build_report(runs: Sequence[Run], *, title: str | None = None, max_samples: int | None = None,
+                 sections: Sequence[Markup] = ()) -> str:
     """The report as one HTML string (see the module docstring)."""
     if not runs:
         raise ValueError("a report needs at least one run")
     css, js = _asset("report.css"), _asset("report.js")
-    context = report_context(runs, title=title, max_samples=max_samples)
+    context = report_context(runs, title=title, max_samples=max_samples, sections=sections)
     context |= {"css": Markup(css), "js": Markup(js), "style_hash": _csp_hash(css), "script_hash": _csp_hash(js)}
     return _environment().get_template("report.html.j2").render(**context)
 
 
 def write_report(runs: Sequence[Run], path: str | Path, *, title: str | None = None,
-                 max_samples: int | None = None) -> Path:
+                 max_samples: int | None = None, sections: Sequence[Markup] = ()) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(build_report(runs, title=title, max_samples=max_samples), encoding="utf-8")
+    tmp.write_text(build_report(runs, title=title, max_samples=max_samples, sections=sections), encoding="utf-8")
     tmp.replace(out)
     return out

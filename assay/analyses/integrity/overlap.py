@@ -220,34 +220,52 @@ class _NearIndex:
         self.lsh = MinHashLSH(threshold=config.threshold / 2, num_perm=config.num_perm)
         self.shingles: list[set[int]] = []
         self.lengths = [len(w) for w in words]
-        for k, w in enumerate(words):
-            s = self._shingles(w)
-            self.shingles.append(s)
+        for w in words:
+            self.shingles.append(self._shingles(w))
+        template = self._minhash(num_perm=config.num_perm, hashfunc=int)
+        self._permutations, self._scheme = template.permutations, template.scheme
+        for k, s in enumerate(self.shingles):
             if s:
                 self.lsh.insert(k, self._signature(s))
+        self.known = np.unique(np.fromiter((h for s in self.shingles for h in s), dtype=np.uint64))
+        smallest = min((len(s) for s in self.shingles if s), default=1)
+        self.min_shared = max(1, min(2, int(smallest * config.threshold / 2)))
         lengths = sorted(len(w) for w in words if w)
         self.window = max(config.shingle + 1, lengths[len(lengths) // 2] if lengths else 0)
         self.stride = max(1, self.window // 4)
 
+    def _shingle_array(self, words: Sequence[str]) -> np.ndarray:
+        return ngram_hashes(_word_ids(words), self.config.shingle) & np.uint64(0xFFFFFFFF)
+
     def _shingles(self, words: Sequence[str]) -> set[int]:
-        return set((ngram_hashes(_word_ids(words), self.config.shingle) & np.uint64(0xFFFFFFFF)).tolist())
+        return set(self._shingle_array(words).tolist())
 
     def _signature(self, shingles: set[int]) -> Any:
-        m = self._minhash(num_perm=self.config.num_perm, hashfunc=int)
+        m = self._minhash(num_perm=self.config.num_perm, hashfunc=int, permutations=self._permutations,
+                          scheme=self._scheme)
         m.update_batch(list(shingles))
         return m
 
     def scan(self, words: list[str], source: str, found: list[ItemOverlap]) -> None:
-        last = max(1, len(words) - self.window + 1)
+        sh = self._shingle_array(words)
+        if sh.size == 0:
+            return
+        # A window that shares fewer than `min_shared` shingles with every item together
+        # cannot be a near-duplicate of any: it is skipped before MinHash, which is what
+        # keeps this pass near the speed of the exact one on ordinary text.
+        at = np.searchsorted(self.known, sh).clip(0, max(0, self.known.size - 1))
+        shared = np.r_[0, np.cumsum(self.known[at] == sh)] if self.known.size else np.zeros(sh.size + 1, int)
+        span = self.window - self.config.shingle + 1
+        last = max(1, sh.size - span + 1)
         for start in range(0, last, self.stride):
-            window = words[start:start + self.window]
-            s = self._shingles(window)
-            if not s:
+            stop = min(sh.size, start + span)
+            if shared[stop] - shared[start] < self.min_shared:
                 continue
+            s = set(sh[start:stop].tolist())
             for k in self.lsh.query(self._signature(s)):
-                jaccard, span = self._best_aligned(k, words, start)
+                jaccard, text = self._best_aligned(k, words, start)
                 if jaccard > found[k].jaccard:
-                    found[k].jaccard, found[k].near_source, found[k].near_span = jaccard, source, span
+                    found[k].jaccard, found[k].near_source, found[k].near_span = jaccard, source, text
 
     def _best_aligned(self, k: int, words: list[str], start: int) -> tuple[float, str]:
         """The exact Jaccard of item k with the most similar stretch of its own length near

@@ -198,9 +198,10 @@ def read_battles(path: str | Path) -> list[Battle]:
 
 
 async def judge_matches(judge: Any, answers: Answers, matches: Sequence[Match], cache: ResponseCache,
-                        options: RunOptions, *, judge_name: str, template: str = PAIRWISE) -> tuple[list[Battle], list[str]]:
+                        options: RunOptions, *, judge_name: str, template: str = PAIRWISE,
+                        params: GenerationParams = GenerationParams(max_tokens=192)) -> tuple[list[Battle], list[str]]:
     """Judge a batch of matches (both orders each) with `judge` through the engine."""
-    task = pair_task(answers, matches, template=template)
+    task = pair_task(answers, matches, template=template, params=params)
     run = await evaluate_async(judge, [task], cache, options, model_spec=judge_name)
     return battles_of(run.samples, judge_name)
 
@@ -208,9 +209,11 @@ async def judge_matches(judge: Any, answers: Answers, matches: Sequence[Match], 
 def run_arena(models: Sequence[Any], task: Task, judge: Any, cache: ResponseCache, *,
               options: RunOptions = RunOptions(show_progress=False),
               tournament: TournamentFormat = TournamentFormat.ROUND_ROBIN,
-              null_models: Sequence[str] = (), template: str = PAIRWISE, seed: int = 0) -> ArenaResult:
+              null_models: Sequence[str] = (), template: str = PAIRWISE, seed: int = 0,
+              judge_params: GenerationParams = GenerationParams(max_tokens=192)) -> ArenaResult:
     """Answers from every model (loaded objects or specs), then matches judged by `judge` (a
-    loaded model or a spec) in the chosen tournament format. Synchronous: each tournament
+    loaded model or a spec) in the chosen tournament format, with a Jinja2 `template` (the
+    fields of `templates.PAIRWISE`) and the judge's generation settings `judge_params`. Synchronous: each tournament
     round is one engine run of the judge (works from a notebook too, via `run_sync`)."""
     from assay.engine.run import run_sync
     from assay.models import load_model
@@ -230,7 +233,7 @@ def run_arena(models: Sequence[Any], task: Task, judge: Any, cache: ResponseCach
 
     def play(matches: Sequence[Match]) -> list[Battle]:
         battles, bad = run_sync(judge_matches(judge_model, answers, matches, cache, options, judge_name=name,
-                                              template=template))
+                                              template=template, params=judge_params))
         failed.extend(bad)
         return battles
 

@@ -21,6 +21,10 @@ def cmd_arena_run(args: argparse.Namespace) -> int:
     from assay.report.arena import leaderboard_table
     from assay.stats.rating import bradley_terry
 
+    from assay.core.requests import GenerationParams
+    from assay.scoring.judges.templates import PAIRWISE, read_template
+
+    template = PAIRWISE if args.judge_template is None else read_template(args.judge_template)
     tasks = resolve_task_args(args.task)
     if len(tasks) != 1:
         raise ConfigError(f"--task names {len(tasks)} tasks; an arena runs on one", field="--task")
@@ -28,7 +32,8 @@ def cmd_arena_run(args: argparse.Namespace) -> int:
     try:
         result = run_arena(args.models, tasks[0], args.judge, cache,
                            options=RunOptions(limit=args.limit, seed=args.seed, show_progress=True),
-                           tournament=TournamentFormat(args.tournament), null_models=args.null_model, seed=args.seed)
+                           tournament=TournamentFormat(args.tournament), null_models=args.null_model, seed=args.seed,
+                           template=template, judge_params=GenerationParams(max_tokens=args.judge_max_tokens))
     finally:
         cache.close()
     where = result.save(args.out)
@@ -89,6 +94,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                      help="which matches to judge (single-elimination: a bracket per item, as Varco Arena)")
     run.add_argument("--null-model", action="append", default=[], metavar="NAME",
                      help="add a constant non-answer as a contestant: null:constant, null:empty-praise, null:injection")
+    run.add_argument("--judge-template", metavar="FILE",
+                     help="a Jinja2 judge prompt replacing the default (fields: question, answer_a, answer_b); "
+                          "it must ask for [[A]], [[B]] or [[C]]")
+    run.add_argument("--judge-max-tokens", type=int, default=192, help="the judge's token budget per verdict")
     run.add_argument("--limit", type=int, help="first N items")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals")

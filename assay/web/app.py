@@ -3,7 +3,8 @@
 Pages: the runs list, a run (metrics with CIs, forest plot, breakdowns, searchable samples),
 one sample in full, two runs compared item by item with the paired test
 (`assay.analyses.compare`), and a leaderboard across models. Read-only: every route is a
-GET, and the pages need no JavaScript at all.
+GET, and the pages need no JavaScript at all — except the human arena's vote
+(`assay.web.arena`), a CSRF-guarded POST that only adds a vote.
 
 Safety: prompts and responses are untrusted. Jinja2 autoescapes everything; SVG labels are
 escaped where the SVG is built; every response carries a Content-Security-Policy that
@@ -229,5 +230,8 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
         metric_names = sorted({r.metric for r in rows})
         return render("leaderboard.html", title="leaderboard", board=board, metric=metric, metrics=metric_names)
 
+    from assay.web.arena import register_arena  # the human arena: its one POST is CSRF-guarded there
+
+    register_arena(app, store, render)
     return app
 

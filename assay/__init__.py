@@ -9,6 +9,9 @@ purpose); everything else is an implementation detail.
 """
 
 from assay.analyses.arena import run_arena
+from assay.analyses.efficiency.prices import load_prices
+from assay.analyses.efficiency.runner import efficiency_of, scale_curve
+from assay.analyses.efficiency.scaling import ScaleSettings
 from assay.analyses.judge_audit import audit_judge
 from assay.api import evaluate, evaluate_async, load_run
 from assay.core import (
@@ -40,10 +43,16 @@ from assay.errors import AssayError, ConfigError, PermanentModelError
 from assay.core.pairwise import Battle, Outcome
 from assay.models import load_model
 from assay.scoring.judges import JudgeConfig, JudgeMode, judged_task
+from assay.stats.passk import pass_at_k
 from assay.stats.rating import bradley_terry, elo_online
 from assay.version import __version__
 
 __all__ = [
+    "ScaleSettings",
+    "efficiency_of",
+    "load_prices",
+    "pass_at_k",
+    "scale_curve",
     "run_arena",
     "judged_task",
     "elo_online",

@@ -25,6 +25,8 @@ PUBLIC = [
     # judges, arenas, ratings (issue 14)
     "Battle", "JudgeConfig", "JudgeMode", "Outcome", "audit_judge", "bradley_terry", "elo_online", "judged_task",
     "run_arena",
+    # efficiency, cost, energy, test-time scaling (issue 16)
+    "ScaleSettings", "efficiency_of", "load_prices", "pass_at_k", "scale_curve",
 ]
 
 

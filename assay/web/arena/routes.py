@@ -31,7 +31,7 @@ _MAX_BODY = 4096
 
 
 def _answers(run: Run) -> dict[tuple[str, str], SampleRecord]:
-    return {(r.task, r.sample_id): r for r in run.samples if r.error is None and r.response is not None}
+    return {(r.task, r.sample_id): r for r in run.samples if r.error is None and isinstance(r.response, str)}
 
 
 def _cost(record: SampleRecord) -> str:
@@ -57,7 +57,9 @@ def register_arena(app: FastAPI, store: ResultsStore, render: Callable[..., HTML
         battles = votes.battles()
         if len({m for b in battles for m in (b.first, b.second)}) < 2:
             return None
-        ratings = bradley_terry(battles, n_boot=200, seed=0)
+        # A weak Gaussian prior (ridge 0.1): with a handful of votes one side often won them
+        # all, where the plain MLE is infinite and every bootstrap resample is the same.
+        ratings = bradley_terry(battles, n_boot=200, seed=0, alpha=0.1)
         return {"rows": ratings.ranked(), "n": len(battles), "level": ratings.level}
 
     @app.get("/arena", response_class=HTMLResponse)

@@ -94,6 +94,11 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
 
         if looks_like_lm_eval(path):  # lm-evaluation-harness task or group file (docs/lm-eval-tasks.md)
             return load_lm_eval_file(path)
+        from assay.agents.tasks import env_task_file
+
+        env_task = env_task_file(path)  # a file with an `env:` key (docs/agents.md)
+        if env_task is not None:
+            return [env_task]
         return [load_task_file(path)]
     if path.suffix == ".jsonl":
         from assay.tasks.jsonl_mc import load_jsonl_mc
@@ -103,6 +108,14 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
         return [load_jsonl_mc(path)]
 
     base, _, opts = name.partition(":")
+    if base == "env":  # an environment (docs/agents.md): env:NAME:opt=value,...
+        from assay.agents.tasks import resolve_env_task
+
+        return [resolve_env_task(opts)]
+    from assay.tasks.code_tasks import CODE_TASKS, make_code_task
+
+    if base in CODE_TASKS:  # run in the sandbox (docs/code.md): their own options
+        return [make_code_task(base, opts)]
     if base in CATALOG:  # a benchmark of the catalog: its own options; data located now
         return [make_catalog_task(base, opts)]
     options = _parse_options(base, opts)
@@ -112,7 +125,7 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
     if base in builtin_suites():
         return [make_builtin(base, n=options.n, seed=chosen_seed, style=options.style, scoring=options.scoring)]
     raise UnknownNameError("task", name, list(builtin_suites()) + list(SUITE_GROUPS) + list(CATALOG)
-                           + ["PATH.yaml", "PATH.jsonl"])
+                           + list(CODE_TASKS) + ["PATH.yaml", "PATH.jsonl"])
 
 
 def resolve_tasks(names: Sequence[str], seed: int = 0) -> list[Task]:

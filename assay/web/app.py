@@ -233,5 +233,8 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
     from assay.web.arena import register_arena  # the human arena: its one POST is CSRF-guarded there
 
     register_arena(app, store, render)
+    from assay.web.efficiency import register_efficiency
+
+    register_efficiency(app, store, render)
     return app
 

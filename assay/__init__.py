@@ -13,6 +13,10 @@ from assay.analyses.efficiency.prices import load_prices
 from assay.analyses.efficiency.runner import efficiency_of, scale_curve
 from assay.analyses.efficiency.scaling import ScaleSettings
 from assay.analyses.judge_audit import audit_judge
+from assay.analyses.integrity import (
+    OverlapConfig, clean_subset_score, integrity_rows, run_guessing, run_rewrite_gap, scan_overlap, score_membership,
+)
+from assay.stats.detection import calibrate_on_clean, detection_report
 from assay.api import evaluate, evaluate_async, load_run
 from assay.core import (
     ChatMessage,
@@ -48,6 +52,15 @@ from assay.stats.rating import bradley_terry, elo_online
 from assay.version import __version__
 
 __all__ = [
+    "OverlapConfig",
+    "calibrate_on_clean",
+    "clean_subset_score",
+    "detection_report",
+    "integrity_rows",
+    "run_guessing",
+    "run_rewrite_gap",
+    "scan_overlap",
+    "score_membership",
     "ScaleSettings",
     "efficiency_of",
     "load_prices",

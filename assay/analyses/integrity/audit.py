@@ -91,15 +91,26 @@ def integrity_rows(audit: Mapping[str, Any], runs: Sequence[Run] = (), flag_scor
     guessing = audit.get("guessing", {})
     rewrites = audit.get("rewrites", {})
     keys: set[tuple[str, str]] = set()
+    aliases: dict[tuple[str, str], str] = {}  # (task, run's model) -> model name in the audit
     for section in (membership, guessing, rewrites):
         for key in section:
             task, _, model = key.partition("|")
             keys.add((task, model))
     for run in runs:
-        keys |= {(_base_task(t), run.model) for t in run.tasks}
+        for t in run.tasks:
+            task = _base_task(t)
+            same_task = [k for k in keys if k[0] == task]
+            # A check saved under another name for the model (its file name rather than the
+            # alias the run used) still belongs to the run when it is the task's only one.
+            if (task, run.model) not in keys and len(same_task) == 1 and not any(r.model == same_task[0][1]
+                                                                                  for r in runs):
+                keys.discard(same_task[0])
+                aliases[(task, run.model)] = same_task[0][1]
+            keys.add((task, run.model))
     keys |= {(task, "") for task in overlap if not any(k[0] == task for k in keys)}
     rows = {key: TaskIntegrity(*key) for key in keys}
-    for (task, model), r in rows.items():
+    for (task, run_model), r in rows.items():
+        model = aliases.get((task, run_model), run_model)
         ov = overlap.get(task)
         if ov:
             r.overlap_flagged = [i["id"] for i in ov.get("items", []) if i.get("flagged")]

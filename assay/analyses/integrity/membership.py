@@ -184,3 +184,14 @@ def flag_items(items: Sequence[ItemMembership], clean: Sequence[ItemMembership],
     if not out:
         raise AssayError("no membership score could be computed on the clean items")
     return out
+
+
+def with_reference(items: Sequence[ItemMembership], reference: Sequence[ItemMembership]) -> list[ItemMembership]:
+    """`items` with the reference score filled from another model's scores of the same texts
+    (in the same order): the target's mean log-likelihood minus the reference's."""
+    if len(items) != len(reference):
+        raise ValueError("items and reference must score the same texts")
+    key = MembershipScore.REFERENCE.value
+    ppl = MembershipScore.PERPLEXITY.value
+    return [ItemMembership(i.id, i.n_tokens, {**i.scores, key: i.scores[ppl] - r.scores[ppl]}, i.error)
+            for i, r in zip(items, reference)]

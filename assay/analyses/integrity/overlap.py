@@ -15,7 +15,6 @@ misses and invents pairs (datasketch's maintainer: issues #105, #140).
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -29,8 +28,8 @@ from assay.core.task import Task
 from assay.errors import ConfigError, DataError
 from assay.stats import Interval, proportion_ci
 
-_WORD = re.compile(r"\w+")
-_PRIME = np.uint64(1099511628211)  # FNV prime: an odd multiplier for the rolling n-gram hash
+_PRIME = np.uint64(1099511628211)
+_BITMAP_SIZE = 1 << 24  # FNV prime: an odd multiplier for the rolling n-gram hash
 
 
 @dataclass(frozen=True)
@@ -128,14 +127,33 @@ class OverlapReport:
                 "items": [i.to_dict() for i in self.items]}
 
 
+# Words are runs of ASCII letters, digits and underscores, and of non-ASCII characters
+# (after NFKC and lower-casing, with common Unicode punctuation turned into spaces). Done
+# with bytes.translate and split rather than a regex: the corpus pass is bound by this step,
+# and translate/split run ~5x faster than re.findall(r"\w+") on the same text.
+_ASCII_TABLE = bytes(c if (c >= 128 or chr(c).isalnum() or c == 95) else 32 for c in range(256))
+_UNICODE_PUNCTUATION = {ord(c): " " for c in "\u00a0\u2000\u2001\u2002\u2003\u2009\u200b\u2010\u2011\u2012\u2013"
+                                                 "\u2014\u2015\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f"
+                                                 "\u2026\u00ab\u00bb\u2039\u203a\u00b7\u2022\u00bf\u00a1\u3000"
+                                                 "\u3001\u3002\uff0c\uff0e"}
+
+
+def _words(text: str) -> list[bytes]:
+    if text.isascii():
+        data = text.encode("ascii").lower()
+    else:
+        data = unicodedata.normalize("NFKC", text).lower().translate(_UNICODE_PUNCTUATION).encode("utf-8")
+    return data.translate(_ASCII_TABLE).split()
+
+
 def normalise_words(text: str) -> list[str]:
     """The words of `text` after NFKC and lower-casing: punctuation, case and spacing never
     hide an overlap."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    return [w.decode("utf-8") for w in _words(text)]
 
 
-def _word_ids(words: Sequence[str]) -> np.ndarray:
-    # Python's str hash is salted per process, which is fine: items and corpus are hashed in
+def _word_ids(words: Sequence[bytes] | Sequence[str]) -> np.ndarray:
+    # Python's hash is salted per process, which is fine: items and corpus are hashed in
     # the same process, and every hit is re-checked word for word.
     return np.fromiter(map(hash, words), dtype=np.int64, count=len(words)).view(np.uint64)
 
@@ -182,7 +200,7 @@ def task_items(tasks: Sequence[Task], limit: int | None = None) -> list[ItemText
 class _Index:
     """Sorted n-gram hashes of all items, with where each occurs."""
 
-    def __init__(self, words: list[list[str]], n: int) -> None:
+    def __init__(self, words: list[list[bytes]], n: int) -> None:
         hashes, owners = [], []
         for k, w in enumerate(words):
             h = ngram_hashes(_word_ids(w), n)
@@ -192,13 +210,18 @@ class _Index:
         order = np.argsort(all_h, kind="stable")
         self.hashes = all_h[order]
         self.owners = np.concatenate(owners)[order] if owners else np.zeros((0, 2), int)
+        # A bitmap of the hashes' low bits: one gather rules out almost every corpus n-gram,
+        # and only the few that pass are binary-searched (the search alone was 7x slower).
+        self.bits = np.zeros(_BITMAP_SIZE, dtype=bool)
+        self.bits[(self.hashes & np.uint64(_BITMAP_SIZE - 1)).astype(np.intp)] = True
 
     def lookup(self, h: np.ndarray) -> np.ndarray:
         """Positions in `h` whose hash is some item's."""
         if self.hashes.size == 0 or h.size == 0:
             return np.zeros(0, dtype=np.int64)
-        at = np.searchsorted(self.hashes, h).clip(0, self.hashes.size - 1)
-        return np.flatnonzero(self.hashes[at] == h)
+        maybe = np.flatnonzero(self.bits[(h & np.uint64(_BITMAP_SIZE - 1)).astype(np.intp)])
+        at = np.searchsorted(self.hashes, h[maybe]).clip(0, self.hashes.size - 1)
+        return maybe[self.hashes[at] == h[maybe]]
 
     def owners_of(self, value: np.uint64) -> np.ndarray:
         lo = np.searchsorted(self.hashes, value, side="left")
@@ -209,7 +232,7 @@ class _Index:
 class _NearIndex:
     """MinHash LSH over the items' shingle sets, and windows of corpus text to query it with."""
 
-    def __init__(self, words: list[list[str]], config: OverlapConfig) -> None:
+    def __init__(self, words: list[list[bytes]], config: OverlapConfig) -> None:
         from datasketch import MinHash, MinHashLSH
 
         self._minhash = MinHash
@@ -234,10 +257,10 @@ class _NearIndex:
         self.window = max(config.shingle + 1, lengths[len(lengths) // 2] if lengths else 0)
         self.stride = max(1, self.window // 4)
 
-    def _shingle_array(self, words: Sequence[str]) -> np.ndarray:
+    def _shingle_array(self, words: Sequence[bytes]) -> np.ndarray:
         return ngram_hashes(_word_ids(words), self.config.shingle) & np.uint64(0xFFFFFFFF)
 
-    def _shingles(self, words: Sequence[str]) -> set[int]:
+    def _shingles(self, words: Sequence[bytes]) -> set[int]:
         return set(self._shingle_array(words).tolist())
 
     def _signature(self, shingles: set[int]) -> Any:
@@ -246,7 +269,7 @@ class _NearIndex:
         m.update_batch(list(shingles))
         return m
 
-    def scan(self, words: list[str], source: str, found: list[ItemOverlap]) -> None:
+    def scan(self, words: list[bytes], source: str, found: list[ItemOverlap]) -> None:
         sh = self._shingle_array(words)
         if sh.size == 0:
             return
@@ -267,7 +290,7 @@ class _NearIndex:
                 if jaccard > found[k].jaccard:
                     found[k].jaccard, found[k].near_source, found[k].near_span = jaccard, source, text
 
-    def _best_aligned(self, k: int, words: list[str], start: int) -> tuple[float, str]:
+    def _best_aligned(self, k: int, words: list[bytes], start: int) -> tuple[float, str]:
         """The exact Jaccard of item k with the most similar stretch of its own length near
         the proposed window (stepping an eighth of its length), and that stretch."""
         item, n = self.shingles[k], self.lengths[k]
@@ -278,12 +301,16 @@ class _NearIndex:
             s = self._shingles(stretch)
             jaccard = len(item & s) / len(item | s) if s else 0.0
             if jaccard > best:
-                best, best_span = jaccard, " ".join(stretch)
+                best, best_span = jaccard, _join(stretch)
         return best, best_span
 
 
-def _record_exact(doc: Document, words: list[str], hits: np.ndarray, h: np.ndarray, index: _Index,
-                  item_words: list[list[str]], matched: list[np.ndarray], found: list[ItemOverlap], n: int) -> None:
+def _join(words: Sequence[bytes]) -> str:
+    return b" ".join(words).decode("utf-8", errors="replace")
+
+
+def _record_exact(doc: Document, words: list[bytes], hits: np.ndarray, h: np.ndarray, index: _Index,
+                  item_words: list[list[bytes]], matched: list[np.ndarray], found: list[ItemOverlap], n: int) -> None:
     runs: dict[int, list[int]] = {}  # item -> corpus positions of verified hits
     for p in hits.tolist():
         for k, pos in index.owners_of(h[p]).tolist():
@@ -303,7 +330,7 @@ def _record_exact(doc: Document, words: list[str], hits: np.ndarray, h: np.ndarr
                 start = prev = p
         span = words[best[0]:best[1] + n]
         if len(span) > len(found[k].span.split()):
-            found[k].span, found[k].span_source = " ".join(span), doc.source
+            found[k].span, found[k].span_source = _join(span), doc.source
 
 
 def scan_overlap(items: Sequence[ItemText], corpus: Sequence[str], config: OverlapConfig = OverlapConfig(),
@@ -314,7 +341,7 @@ def scan_overlap(items: Sequence[ItemText], corpus: Sequence[str], config: Overl
         raise ConfigError("n and shingle must be at least 1 and the threshold in (0, 1]", field="n")
     if not corpus:
         raise ConfigError("no corpus given", field="corpus", hint="pass files, folders, globs or hf:DATASET")
-    item_words = [normalise_words(i.text) for i in items]
+    item_words = [_words(i.text) for i in items]
     index = _Index(item_words, config.n)
     found = [ItemOverlap(i.task, i.id, max(0, len(w) - config.n + 1), threshold=config.threshold)
              for i, w in zip(items, item_words)]
@@ -326,7 +353,7 @@ def scan_overlap(items: Sequence[ItemText], corpus: Sequence[str], config: Overl
     try:
         for doc in stream_corpus(corpus, stats, text_field=config.text_field, strict=config.strict, warn=warn,
                                  on_bytes=advance):
-            words = normalise_words(doc.text)
+            words = _words(doc.text)
             h = ngram_hashes(_word_ids(words), config.n)
             hits = index.lookup(h)
             if hits.size:

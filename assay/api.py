@@ -129,6 +129,12 @@ async def evaluate_async(
             response_cache.close()
         if owned:
             model.close()
+    _save_run(run, out, store, say)
+    return run
+
+
+def _save_run(run: Run, out: str | Path | None, store: str | Path | bool | None, say: Callable[[str], None]) -> None:
+    """Write the run directory, then store it; a store failure only warns (the files are written)."""
     if out is not None:
         run.save(out)
         if store not in (None, False):
@@ -140,7 +146,37 @@ async def evaluate_async(
             except Exception as exc:  # noqa: BLE001 - nothing may cost a finished run its output
                 say(f"warning: the run was not saved to the results store ({exc}); its files are in {out}: "
                     f"`assay import {out}` stores it later")
+
+
+async def evaluate_adaptive_async(model: ModelArg, task: TaskArg, calibration: str | Path, *,
+                                  target_se: float | None = None, max_items: int = 50, exposure: int = 5,
+                                  seed: int = 0, out: str | Path | None = None,
+                                  store: str | Path | bool | None = None,
+                                  on_message: Callable[[str], None] | None = None, **options: Any) -> Run:
+    """Administer one task adaptively (issue 13): items chosen one at a time by maximum
+    information from the answers so far, with `calibration` (an `assay irt fit` file), until
+    the ability SE reaches `target_se` or `max_items` are asked. The run's table holds the
+    predicted full-task accuracy with its interval; `run.manifest["adaptive"]` the item
+    sequence, answers and estimate. Other options are `evaluate_async`'s."""
+    from assay.analyses.adaptive_run import adaptive_task, finish_adaptive_run
+    from assay.analyses.irt_calibration import load_calibration
+
+    resolved = resolve_task_args(task, seed=seed)
+    if len(resolved) != 1:
+        raise ConfigError(f"an adaptive run takes one task; {task!r} is {len(resolved)}", field="TASK")
+    cal = load_calibration(calibration)
+    wrapper, state = adaptive_task(resolved[0], cal, calibration_path=calibration, target_se=target_se,
+                                   max_items=max_items, seed=seed, exposure=exposure)
+    say = on_message or (lambda _m: None)
+    run = await evaluate_async(model, wrapper, seed=seed, out=None, store=None, on_message=on_message, **options)
+    finish_adaptive_run(run, state)
+    _save_run(run, out, store, say)
     return run
+
+
+def evaluate_adaptive(model: ModelArg, task: TaskArg, calibration: str | Path, **options: Any) -> Run:
+    """`evaluate_adaptive_async` run to completion."""
+    return run_sync(evaluate_adaptive_async(model, task, calibration, **options))
 
 
 def model_spec_of(model: Any) -> str:

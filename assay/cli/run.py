@@ -41,6 +41,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assay.report.terminal import results_table
 
     out_dir = Path(args.out) if args.out else _default_out(args.model)
+    if args.adaptive:
+        return _cmd_run_adaptive(args, out_dir)
     try:
         run = evaluate(
             args.model, args.tasks, limit=args.limit, seed=args.seed,
@@ -74,6 +76,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run_adaptive(args: argparse.Namespace, out_dir: Path) -> int:
+    from assay.api import DEFAULT_CACHE, evaluate_adaptive
+    from assay.errors import ConfigError
+    from assay.report.irt import adaptive_run_table
+
+    if not args.calibration:
+        raise ConfigError("--adaptive needs --calibration items.json (from `assay irt fit`)", field="--calibration")
+    if len(args.tasks) != 1 or args.formats > 1:
+        raise ConfigError("--adaptive takes exactly one task and no --formats", field="TASK")
+    try:
+        run = evaluate_adaptive(
+            args.model, args.tasks[0], args.calibration, target_se=args.target_se, max_items=args.max_items,
+            seed=args.seed, cache=None if args.no_cache else (args.cache or DEFAULT_CACHE),
+            model_args=dict(args.model_arg), batch_size=args.batch_size, out=out_dir, store=args.store or True,
+            show_progress=not args.quiet, chunk_size=args.chunk_size, console=console,
+            on_message=lambda m: console.print(f"[dim]{m}[/]", highlight=False))
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]: every answer received is in the response cache; rerun the same "
+                      "command to resume the adaptive test (it replays to the same item sequence)")
+        return 130
+    summary = run.manifest.get("adaptive", {})
+    if "estimate" not in summary:
+        console.print(f"[bold red]the adaptive test failed[/]: {summary.get('error')}; rerun to resume",
+                      highlight=False)
+        return 1
+    out.print(adaptive_run_table(run))
+    for warning in summary["estimate"]["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"wrote {out_dir}/samples.jsonl and results.json (manifest: the item sequence and estimate)",
+                  highlight=False)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = sub.add_parser("run", help="evaluate a model on tasks")
     run.add_argument("model", help="an alias (smollm2, gemma3-270m), hf:ID_OR_PATH, gguf:PATH, llamacpp:PATH_OR_ALIAS, "
@@ -98,4 +133,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--data-dir", metavar="DIR",
                      help="local copies of catalog benchmarks (DIR/mmlu/test.jsonl, ...; default $ASSAY_DATA)")
     run.add_argument("--format-seed", type=int, default=0, help="seed for sampling the --formats formats")
+    run.add_argument("--adaptive", action="store_true",
+                     help="adaptive test: ask the most informative item next, from the answers so far (needs --calibration)")
+    run.add_argument("--calibration", metavar="ITEMS_JSON", help="with --adaptive: item parameters from `assay irt fit`")
+    run.add_argument("--target-se", type=float, default=None, help="with --adaptive: stop when the ability SE reaches this")
+    run.add_argument("--max-items", type=int, default=50, help="with --adaptive: the item budget (default 50)")
     run.set_defaults(func=cmd_run)

@@ -144,3 +144,19 @@ def write_irt_report(cal: Calibration, path: str | Path, *, title: str = "IRT ca
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def adaptive_run_table(run) -> Table:  # type: ignore[no-untyped-def]
+    """An adaptive run: the predicted accuracy with its interval, and the items in order asked."""
+    info = run.manifest.get("adaptive", {})
+    est = info["estimate"]
+    t = Table(title=f"adaptive test of {run.model}: predicted full-task accuracy from {len(info['items'])} of "
+                    f"{info['calibrated_items']} items ({info['stop_reason']})")
+    for col in ("task", "accuracy % [95% CI]", "theta ± SE", "person fit l_z", "items asked (answer)"):
+        t.add_column(col, justify="left" if col in ("task", "items asked (answer)") else "right")
+    lz = est.get("person_fit")
+    asked = " ".join(f"{item}({a})" for item, a in zip(info["items"], info["answers"]))
+    task = next(iter(run.tasks), "")
+    t.add_row(task, f"{_pct(est['accuracy'])} [{_pct(est['ci_low'])}, {_pct(est['ci_high'])}]",
+              f"{est['theta']:.2f} ± {est['theta_se']:.2f}", "—" if lz is None else f"{lz:.2f}", asked)
+    return t

@@ -40,7 +40,7 @@ from assay.core.task import Task, TaskKind
 from assay.engine.cache import ResponseCache
 from assay.engine.run import RunOptions, evaluate
 from assay.engine.usage_summary import energy_label
-from assay.errors import ConfigError
+from assay.errors import ConfigError, ModelError
 from assay.stats.intervals import Interval, IntervalMethod, mean_ci
 from assay.stats.passk import pass_at_k
 
@@ -372,6 +372,12 @@ def scale(models: Sequence[Any], task: Task, cache: ResponseCache, settings: Sca
         run = evaluate(model, [pooled], cache, RunOptions(limit=limit, seed=settings.seed, show_progress=show_progress),
                        model_spec=spec)
         curve.runs[spec] = run
-        points.extend(curve_points(spec, item_pools(run, task, samples), settings, prices))
+        pools = item_pools(run, task, samples)
+        short = [p for p in pools if len(p.correct) < settings.n_max]
+        if short:
+            raise ModelError(f"{spec} returned {len(short[0].correct)} answers for item {short[0].sample_id} where "
+                             f"{settings.n_max} were asked (n={settings.n_max}): this backend ignores n, so there "
+                             "is no pool to draw the curve from")
+        points.extend(curve_points(spec, pools, settings, prices))
     curve.points = mark_pareto(points)
     return curve

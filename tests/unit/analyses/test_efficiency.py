@@ -153,3 +153,22 @@ def test_pareto_front() -> None:
            ScalePoint("m", Method.MAJORITY, 1, iv, mean_ci([10.0, 10.0]), None, None, None)]
     marked = mark_pareto(pts)
     assert not marked[0].pareto_tokens and marked[1].pareto_tokens   # pass@N needs an oracle: never on a front
+
+
+def test_scale_routes_the_verifier_and_refuses_a_backend_that_ignores_n() -> None:
+    """Model-free (InstantModel answers one text whatever n is, as llama.cpp's server does):
+    the pool check fails with a clear error, and --verifier-model sends step 2 to that model."""
+    from assay.analyses.efficiency.scaling import ScaleSettings, scale
+    from assay.engine.cache import ResponseCache
+    from assay.errors import ModelError
+    from assay.tasks.resolve import resolve_tasks
+    from assay.testing import InstantModel
+
+    (task,) = resolve_tasks(["arith-gen:n=3"])
+    policy, judge = InstantModel(name="policy"), InstantModel(name="judge")
+    with pytest.raises(ModelError, match="returned 1 answers .* where 4 were asked"):
+        scale([policy], task, ResponseCache(None), ScaleSettings(ns=(1, 4)), model_specs=["policy"])
+    curve = scale([policy], task, ResponseCache(None), ScaleSettings(ns=(1,), verifier_model=judge),
+                  model_specs=["policy"])
+    steps = curve.runs["policy"].samples[0].metadata["transcript"]
+    assert [s["model"] for s in steps] == ["policy", "judge"] and curve.to_dict()["verifier_model"] == "judge"

@@ -206,12 +206,13 @@ async def judge_matches(judge: Any, answers: Answers, matches: Sequence[Match], 
     return battles_of(run.samples, judge_name)
 
 
-def run_arena(models: Sequence[Any], task: Task, judge: Any, cache: ResponseCache, *,
+def run_arena(models: Sequence[Any], task: Task | str, judge: Any, cache: ResponseCache, *,
               options: RunOptions = RunOptions(show_progress=False),
               tournament: TournamentFormat = TournamentFormat.ROUND_ROBIN,
               null_models: Sequence[str] = (), template: str = PAIRWISE, seed: int = 0,
               judge_params: GenerationParams = GenerationParams(max_tokens=192)) -> ArenaResult:
-    """Answers from every model (loaded objects or specs), then matches judged by `judge` (a
+    """Answers from every model (loaded objects or specs) to `task` (a Task or a task name),
+    then matches judged by `judge` (a
     loaded model or a spec) in the chosen tournament format, with a Jinja2 `template` (the
     fields of `templates.PAIRWISE`) and the judge's generation settings `judge_params`. Synchronous: each tournament
     round is one engine run of the judge (works from a notebook too, via `run_sync`)."""
@@ -220,6 +221,13 @@ def run_arena(models: Sequence[Any], task: Task, judge: Any, cache: ResponseCach
 
     if len(models) + len(null_models) < 2:
         raise ConfigError("an arena needs at least two contestants", field="MODELS")
+    if isinstance(task, str):
+        from assay.tasks.resolve import resolve_tasks
+
+        resolved = resolve_tasks([task])
+        if len(resolved) != 1:
+            raise ConfigError(f"'{task}' names {len(resolved)} tasks; an arena runs on one", field="--task")
+        task = resolved[0]
     answers = run_sync(collect_answers(models, task, cache, options))
     answers.add_null_models(null_models)
     owned = isinstance(judge, str)

@@ -69,6 +69,12 @@ def test_unreadable_verdicts_fail_their_pair_and_are_not_counted() -> None:
     assert len(result.battles) == 4
 
 
+def test_arena_takes_a_task_name() -> None:
+    models = [InstantModel(name="a", reply=lambda r: "1"), InstantModel(name="b", reply=lambda r: "22")]
+    result = run_arena(models, "arith-gen:n=2", longer_judge(), ResponseCache(None))
+    assert result.matches == 2 and len(result.battles) == 4
+
+
 def test_tournament_formats_through_the_engine() -> None:
     models = [InstantModel(name=f"m{k}", reply=lambda r, k=k: "w" * (k + 1)) for k in range(4)]
     for fmt, matches in ((TournamentFormat.SINGLE_ELIMINATION, 3 * 4), (TournamentFormat.SWISS, 3 * 2)):

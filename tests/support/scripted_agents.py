@@ -1,0 +1,93 @@
+"""Scripted agents: deterministic policies that read the conversation and reply, used as the
+`reply` of an `InstantModel` so whole episodes run through the real engine (cache, steps,
+records) without a language model. They are agents under test of the environments and the
+loop, not stand-ins for a model's quality."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from assay.core.requests import Generate
+
+
+def _last_user(request: Generate) -> str:
+    return next(m.content for m in reversed(request.messages or ()) if m.role == "user")
+
+
+def _first_user(request: Generate) -> str:
+    return next(m.content for m in request.messages or () if m.role == "user")
+
+
+def _call(tool: str, **arguments: object) -> str:
+    return json.dumps({"tool": tool, "arguments": arguments})
+
+
+def tools_oracle(request: Generate) -> str:
+    """Solves every solvable `tools` episode with the fewest tool calls; says UNSOLVABLE otherwise."""
+    question, last = _first_user(request), _last_user(request)
+    result = last.split("): ", 1)[1] if last.startswith("Tool result") else None
+    if last.startswith("Tool error"):
+        return "UNSOLVABLE: the tools cannot answer this."
+    if m := re.match(r"What is (\d+) \* (\d+) - (\d+)\?", question):
+        return _call("calculator", expression=f"{m[1]} * {m[2]} - {m[3]}") if result is None else f"The answer is {result}."
+    if m := re.match(r"What is the capital of (\w+)\?", question):
+        return _call("lookup", country=m[1], field="capital") if result is None else f"The capital is {result}."
+    if m := re.match(r"What date is (\d+) days after ([\d-]+)\?", question):
+        return _call("calendar", date=m[2], add_days=int(m[1])) if result is None else result.split()[0]
+    if m := re.match(r"Read the file (\S+)\. What is its budget figure multiplied by (\d+)\?", question):
+        if result is None:
+            return _call("read_file", path=m[1])
+        if "credits" in result:
+            figure = re.search(r"(\d+) credits", result)[1]  # type: ignore[index]
+            return _call("calculator", expression=f"{figure} * {m[2]}")
+        return f"It is {result}."
+    return "UNSOLVABLE: no tool can do that."
+
+
+def chat_oracle(request: Generate) -> str:
+    first, last = _first_user(request), _last_user(request)
+    name, city = re.match(r"Hi! My name is (\w+) and I live in (\w+)\.", first).groups()  # type: ignore[union-attr]
+    if last.startswith("Hi!"):
+        return f"Hello {name}, nice to meet you!"
+    if last.startswith("Pick"):
+        return "4"
+    if last.startswith("Which city"):
+        return f"You live in {city}."
+    return str(4 + int(re.search(r"Add (\d+)", last)[1]))  # type: ignore[index]
+
+
+def memory_oracle(request: Generate) -> str:
+    """Keeps the newest value of each fact it was told; answers questions from that."""
+    facts: dict[str, str] = {}
+    for m in request.messages or ():
+        if m.role != "user":
+            continue
+        for pattern in (r"(\w+)'s favourite colour is (\w+)", r"(\w+)'s pet is a (\w+)", r"(\w+) lives in (\w+)"):
+            if found := re.search(pattern, m.content):
+                facts[found[1]] = found[2]
+    last = _last_user(request)
+    if last.endswith("?"):
+        person = re.search(r"(?:What is |does |does )?(\b[A-Z][a-z]+)(?:'s| have| live)", last)
+        return facts.get(person[1], "I do not know") if person else "I do not know"
+    return "Noted."
+
+
+def always_c(request: Generate) -> str:
+    return "C"
+
+
+def never_stops(request: Generate) -> str:
+    return _call("list_files")
+
+
+def bad_json(request: Generate) -> str:
+    return '{"tool": "calculator", "arguments": {"expression": 1+2}'
+
+
+def unknown_tool(request: Generate) -> str:
+    return _call("send_email", to="mayor")
+
+
+def bad_arguments(request: Generate) -> str:
+    return _call("calculator", expr="1+2")

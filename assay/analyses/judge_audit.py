@@ -391,6 +391,37 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray, k: int) -> float:
     return math.nan if expected >= 1 else (observed - expected) / (1 - expected)
 
 
+def vote_agreement(human: Sequence[Battle], judge: Sequence[Battle], *, seed: int = 0) -> Agreement | None:
+    """Agreement of an LLM judge with human votes on the same item and pair of models: the
+    label is the winning model or a tie (the judge's is its majority over the verdicts it
+    gave that pair, both orders). None when no human vote meets a judged pair."""
+    def label(battles: Sequence[Battle]) -> str:
+        counts: dict[str, int] = defaultdict(int)
+        for b in battles:
+            counts[b.winner or "tie"] += 1
+        top = max(counts.values())
+        winners = [k for k, v in counts.items() if v == top]
+        return winners[0] if len(winners) == 1 else "tie"
+
+    judged: dict[tuple[str, frozenset[str]], list[Battle]] = defaultdict(list)
+    for b in judge:
+        judged[(b.item, frozenset((b.first, b.second)))].append(b)
+    judge_labels: dict[str, str] = {}
+    labels: list[HumanLabel] = []
+    for k, h in enumerate(human):
+        key = (h.item, frozenset((h.first, h.second)))
+        if key not in judged:
+            continue
+        pair = sorted(key[1])  # ordinal labels: the alphabetically first model wins < tie < the other wins
+        names = {pair[0]: "first", pair[1]: "second", "tie": "tie"}
+        vote_id = f"vote-{k}"
+        judge_labels[vote_id] = names[label(judged[key])]
+        labels.append(HumanLabel(vote_id, names[h.winner or "tie"], "", k + 1))
+    if not labels:
+        return None
+    return human_agreement(judge_labels, labels, seed=seed)[0]
+
+
 @dataclass(frozen=True)
 class JudgeAudit:
     """Every audit that the battles allow (the others are None)."""

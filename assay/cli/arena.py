@@ -37,6 +37,13 @@ def cmd_arena_run(args: argparse.Namespace) -> int:
     finally:
         cache.close()
     where = result.save(args.out)
+    if args.store is not None:
+        from assay.store import ResultsStore
+        from assay.store.votes import VoteStore
+
+        with ResultsStore(args.store or None) as store:
+            n = VoteStore(store).add_judge_battles(result.battles, source=str(where))
+        console.print(f"stored {n} judge verdicts in the results store (the dashboard's Arena page shows them)")
     console.print(f"{len(result.battles)} verdicts from {result.matches} matches ({result.format.value}); "
                   f"{len(result.failed)} unreadable; wrote {where}")
     for message in result.failed[:5]:
@@ -154,6 +161,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--out", required=True, help="directory for battles.jsonl, answers.json, arena.json")
     run.add_argument("--cache", help="response cache file (default $ASSAY_HOME/responses.sqlite)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    run.add_argument("--store", nargs="?", const="", metavar="URL",
+                     help="also store the verdicts in the results store (default store without a value), for the "
+                          "dashboard's arena page")
     run.set_defaults(func=cmd_arena_run)
 
     ratings = asub.add_parser("ratings", help="Bradley-Terry leaderboard (Elo scale) with bootstrap intervals")

@@ -1,6 +1,7 @@
 """Human-arena votes in the results store: the pairs the server issued and the one vote each
 may receive (tables `assay_arena_pairs` and `assay_arena_votes`, created on first use next to
-the store's own tables).
+the store's own tables), and LLM judges' verdicts from `assay arena run --store`
+(`assay_arena_judge_battles`), so the dashboard can set the two side by side.
 
 A vote is accepted only for a pair the server issued, and only once: the vote's primary key
 is the pair id, so a second vote for the same pair fails inside the database (no race between
@@ -40,6 +41,20 @@ votes_table = Table(
     Column("pair_id", String(64), ForeignKey("assay_arena_pairs.pair_id"), primary_key=True),
     Column("outcome", String(16), nullable=False),
     Column("voted_at", String(40), nullable=False),
+)
+
+judge_battles_table = Table(
+    "assay_arena_judge_battles", votes_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("judge", Text, nullable=False),
+    Column("item", Text, nullable=False),
+    Column("first", Text, nullable=False),
+    Column("second", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("len_first", Integer),
+    Column("len_second", Integer),
+    Column("category", Text),
 )
 
 
@@ -106,8 +121,24 @@ class VoteStore:
         query = select(pairs_table, votes_table.c.outcome).join(votes_table, votes_table.c.pair_id == pairs_table.c.pair_id)
         with self.store._errors("read"), self.store.engine.connect() as conn:
             rows: list[Any] = list(conn.execute(query).mappings())
-        return [Battle(f"{r['task']}/{r['sample_id']}", r["model_left"], r["model_right"], Outcome(r["outcome"]),
-                       "human", r["len_left"], r["len_right"], metadata={"pair_id": r["pair_id"]}) for r in rows]
+        return [Battle(r["sample_id"], r["model_left"], r["model_right"], Outcome(r["outcome"]), "human",
+                       r["len_left"], r["len_right"], r["task"], metadata={"pair_id": r["pair_id"]}) for r in rows]
+
+    def add_judge_battles(self, battles: list[Battle], source: str) -> int:
+        """Store an LLM judge's verdicts (an arena run's battles) under `source`."""
+        rows = [{"source": source, "judge": b.judge, "item": b.item, "first": b.first, "second": b.second,
+                 "outcome": b.outcome.value, "len_first": b.len_first, "len_second": b.len_second,
+                 "category": b.category} for b in battles]
+        if rows:
+            with self.store._errors("write to"), self.store.engine.begin() as conn:
+                conn.execute(insert(judge_battles_table), rows)
+        return len(rows)
+
+    def judge_battles(self) -> list[Battle]:
+        with self.store._errors("read"), self.store.engine.connect() as conn:
+            rows = list(conn.execute(select(judge_battles_table)).mappings())
+        return [Battle(r["item"], r["first"], r["second"], Outcome(r["outcome"]), r["judge"], r["len_first"],
+                       r["len_second"], r["category"] or "", metadata={"source": r["source"]}) for r in rows]
 
     def count(self) -> int:
         with self.store._errors("read"), self.store.engine.connect() as conn:

@@ -6,6 +6,9 @@ Security (the pages stay script-free under the dashboard's CSP):
 - a vote names a server-issued pair id, and each pair takes one vote (`store.votes`);
 - the Host check and loopback-only binding are the dashboard's own (`app.guard`);
 - model text is autoescaped by Jinja2, never marked safe.
+
+Judge verdicts stored by `assay arena run --store` are rated on a board of their own, and
+their agreement with the human votes on the same item and pair is shown beside it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from assay.analyses.judge_audit import vote_agreement
 from assay.core.pairwise import Outcome
 from assay.core.results import SampleRecord
 from assay.core.run import Run
@@ -53,8 +57,7 @@ def register_arena(app: FastAPI, store: ResultsStore, render: Callable[..., HTML
     guard = CsrfGuard()
     rng = random.SystemRandom()  # which item and which side: a voter must not be able to predict it
 
-    def leaderboard() -> dict[str, Any] | None:
-        battles = votes.battles()
+    def board(battles: list[Any]) -> dict[str, Any] | None:
         if len({m for b in battles for m in (b.first, b.second)}) < 2:
             return None
         # A weak Gaussian prior (ridge 0.1): with a handful of votes one side often won them
@@ -62,11 +65,17 @@ def register_arena(app: FastAPI, store: ResultsStore, render: Callable[..., HTML
         ratings = bradley_terry(battles, n_boot=200, seed=0, alpha=0.1)
         return {"rows": ratings.ranked(), "n": len(battles), "level": ratings.level}
 
+    def boards() -> dict[str, Any]:
+        human, judged = votes.battles(), votes.judge_battles()
+        agreement = vote_agreement(human, judged) if human and judged else None
+        return {"board": board(human), "judge_board": board(judged), "agreement": agreement,
+                "judges": sorted({b.judge for b in judged})}
+
     @app.get("/arena", response_class=HTMLResponse)
     def arena_page(request: Request, a: str = "", b: str = "", energy: int = 0, voted: str = "") -> Response:
         session = request.cookies.get(COOKIE) or guard.new_session()
         context: dict[str, Any] = {"title": "arena", "all_runs": store.runs(), "a": a, "b": b, "energy": bool(energy),
-                                   "voted": voted, "board": leaderboard(), "n_votes": votes.count(), "pair": None}
+                                   "voted": voted, "n_votes": votes.count(), "pair": None, **boards()}
         if a and b:
             try:
                 run_a, run_b = store.load(a), store.load(b)

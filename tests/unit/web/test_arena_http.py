@@ -87,3 +87,26 @@ def test_arena_refuses_non_loopback_hosts_and_bad_bodies(arena) -> None:  # type
     big = client.post("/arena/vote", content=b"x" * 10000, headers={"content-type": "application/x-www-form-urlencoded"})
     assert big.status_code == 413
     assert "pick two different runs" in client.get(f"/arena?a={good}&b={good}").text
+
+
+def test_judge_ratings_shown_apart_with_judge_human_agreement(tmp_path: Path) -> None:
+    from assay.core.pairwise import Battle, Outcome
+
+    store = ResultsStore(tmp_path / "store.sqlite")
+    good = store.import_dir(make_run(tmp_path / "good", "good", builtin=(), say_n=3, skill=0.9)).run_id
+    evil = store.import_dir(make_run(tmp_path / "evil", "evil", builtin=(), say_n=3, hostile=True)).run_id
+    votes = VoteStore(store)
+    items = [f"say-{k:03d}" for k in range(3)]
+    votes.add_judge_battles([Battle(i, "good", "evil", Outcome.FIRST, "qwen") for i in items]
+                            + [Battle(i, "evil", "good", Outcome.SECOND, "qwen") for i in items], source="arena")
+    client = TestClient(create_app(store), base_url="http://127.0.0.1")
+    for _ in range(3):
+        page = client.get(f"/arena?a={good}&b={evil}").text
+        form = fields(page)
+        left = re.search(r'id="answer-a"><h3>Answer A</h3><pre>(.*?)</pre>', page, re.S).group(1)
+        choice = "B" if "&lt;script" in left else "A"  # the human prefers "good", as the judge did
+        client.post("/arena/vote", data={**form, "choice": choice}, follow_redirects=False)
+    page = client.get("/arena").text
+    assert 'id="judge-ratings"' in page and 'id="human-ratings"' in page and "qwen" in page
+    assert "Judge–human agreement on 3 voted pairs" in page and "accuracy 100.0%" in page
+    store.close()

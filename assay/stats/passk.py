@@ -1,12 +1,18 @@
-"""pass@k: the chance that at least one of k samples solves a problem, estimated without
-bias from n >= k samples of which c pass, with an interval clustered by problem.
+"""pass@k: the chance that at least one of k samples passes, estimated without bias from n ≥ k,
+with an interval clustered by problem.
 
-The estimator is Chen et al. (2021, "Evaluating Large Language Models Trained on Code",
-the HumanEval paper, eq. 1): pass@k = 1 - C(n-c, k) / C(n, k), computed as a product so it
-stays exact for large n. Taking 1-(1-c/n)^k instead is biased low. The n samples of one
-problem are correlated (same prompt), so the problem is the unit: the benchmark's pass@k is
-the mean of per-problem estimates, and its interval is a t interval over problems (each
-problem one cluster), never over the n x problems samples.
+Chen et al. (2021, *Evaluating Large Language Models Trained on Code*) draw n samples per
+problem, count the c that pass, and estimate pass@k = 1 − C(n−c, k) / C(n, k): the
+probability that a random k-subset of the n contains a pass. Taking the first k samples,
+or 1 − (1 − c/n)^k, is biased (the latter underestimates). The product form below is the
+one they give for numerical stability: binomials of n in the hundreds overflow floats.
+
+The n samples of one problem are correlated (same prompt), so the problem is the unit: a
+benchmark's pass@k is the mean of per-problem estimates, and its interval is a t interval
+over problems (each problem one cluster), never over the n × problems samples.
+
+Used by the test-time scaling curves (`assay.analyses.efficiency`) and code evaluation
+(`assay.scoring.code`).
 """
 
 from __future__ import annotations
@@ -22,44 +28,40 @@ from assay.stats.intervals import Interval, IntervalMethod
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of one problem with `c` passing samples out of `n` (k <= n)."""
-    if not (isinstance(n, (int, np.integer)) and isinstance(c, (int, np.integer)) and isinstance(k, (int, np.integer))):
-        raise TypeError("n, c and k must be integers")
-    if n < 1 or k < 1 or c < 0 or c > n:
-        raise ValueError(f"need n >= 1, k >= 1 and 0 <= c <= n; got n={n}, c={c}, k={k}")
-    if k > n:
-        raise ValueError(f"pass@{k} needs at least {k} samples per problem, got n={n}")
-    if n - c < k:
+    """Unbiased pass@k of one problem with `c` passing samples out of `n` (needs k ≤ n)."""
+    if not 0 <= c <= n:
+        raise ValueError(f"passing samples c={c} must be between 0 and n={n}")
+    if not 1 <= k <= n:
+        raise ValueError(f"k={k} must be between 1 and the number of samples n={n}")
+    if n - c < k:  # every k-subset holds a pass
         return 1.0
-    # 1 - prod_{i=n-c+1}^{n} (1 - k/i): the ratio of binomials without overflow.
     return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
 
 
 def pass_at_k_per_problem(n: Sequence[int] | np.ndarray, c: Sequence[int] | np.ndarray, k: int) -> np.ndarray:
-    """pass@k of each problem: `n` and `c` have shape (problems,); n may differ by problem."""
-    ns, cs = np.asarray(n), np.asarray(c)
+    """pass@k of each problem (arrays of samples `n` and passes `c`, one entry per problem;
+    n may differ by problem)."""
+    ns, cs = np.asarray(n, dtype=int), np.asarray(c, dtype=int)
     if ns.shape != cs.shape or ns.ndim != 1:
-        raise ValueError(f"n and c must be 1-D of one length, got shapes {ns.shape} and {cs.shape}")
+        raise ValueError(f"n and c must be 1-D and the same length, got {ns.shape} and {cs.shape}")
     return np.array([pass_at_k(int(a), int(b), k) for a, b in zip(ns, cs)], dtype=float)
+
+
+pass_at_k_per_item = pass_at_k_per_problem  # the earlier name
 
 
 def pass_at_k_ci(n: Sequence[int] | np.ndarray, c: Sequence[int] | np.ndarray, k: int,
                  confidence: float = 0.95) -> Interval:
-    """Mean pass@k over problems with a t interval over problems, clipped to [0, 1].
-
-    `n`, `c`: shape (problems,), samples and passing samples per problem. With every
-    problem given the same weight the problem is the cluster, so this equals
-    `clustered_mean_ci` of the per-sample contributions grouped by problem. Fewer than two
-    problems give a NaN interval.
-    """
-    confidence = check_confidence(confidence)
-    per = pass_at_k_per_problem(n, c, k)
-    return problem_mean_ci(per, confidence)
+    """Mean pass@k over problems with a t interval over problems (the problems are the
+    sampling unit; each problem's estimate is already unbiased), clipped to [0, 1]."""
+    return problem_mean_ci(pass_at_k_per_problem(n, c, k), confidence)
 
 
 def problem_mean_ci(per_problem: Sequence[float] | np.ndarray, confidence: float = 0.95) -> Interval:
-    """Mean of one value per problem (pass@k, an efficiency score) with a t interval over
-    problems, clipped to [0, 1]."""
+    """Mean of one value in [0, 1] per problem (pass@k, an efficiency score) with a t
+    interval over problems, clipped to [0, 1]. NaN entries (problems not scored) are
+    dropped; fewer than two problems give a NaN interval."""
+    confidence = check_confidence(confidence)
     x = np.asarray(per_problem, dtype=float)
     x = x[~np.isnan(x)]
     m = x.size

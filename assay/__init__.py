@@ -18,6 +18,14 @@ from assay.analyses.integrity import (
 )
 from assay.stats.detection import calibrate_on_clean, detection_report
 from assay.api import evaluate, evaluate_async, load_run
+from assay.agents import AgentConfig, Budget, make_env_task
+from assay.agents.metrics import pass_hat_k, summarize_episodes
+from assay.envs import Action, Environment, MultiAgentEnvironment, StepResult, ToolError, register_env, tool_schema
+from assay.analyses.adaptive import Estimator, Strategy, simulate_subset
+from assay.analyses.irt_calibration import calibrate as calibrate_items, load_calibration, save_calibration
+from assay.analyses.irt_data import ResponseMatrix, matrix_from_runs, read_response_csv
+from assay.api import evaluate_adaptive, evaluate_adaptive_async
+from assay.stats.irt import IRTModel, fit_irt
 from assay.core import (
     ChatMessage,
     ChoiceOutput,
@@ -52,6 +60,31 @@ from assay.stats.rating import bradley_terry, elo_online
 from assay.version import __version__
 
 __all__ = [
+    "Action",
+    "AgentConfig",
+    "Budget",
+    "Environment",
+    "MultiAgentEnvironment",
+    "StepResult",
+    "ToolError",
+    "make_env_task",
+    "pass_hat_k",
+    "register_env",
+    "summarize_episodes",
+    "tool_schema",
+    "Estimator",
+    "IRTModel",
+    "ResponseMatrix",
+    "Strategy",
+    "calibrate_items",
+    "evaluate_adaptive",
+    "evaluate_adaptive_async",
+    "fit_irt",
+    "load_calibration",
+    "matrix_from_runs",
+    "read_response_csv",
+    "save_calibration",
+    "simulate_subset",
     "OverlapConfig",
     "calibrate_on_clean",
     "clean_subset_score",

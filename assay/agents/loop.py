@@ -191,7 +191,8 @@ async def run_episode(env: Environment, seed: int, ctx: StepContext, config: Age
             return finish(str(result.info.get("outcome", "solved" if result.reward > 0 else "wrong_answer")))
         entry["observation"] = result.observation
         if action.is_tool_call:
-            messages.append(ChatMessage("user", f"Tool result ({action.tool}): {result.observation}"))
+            messages.append(ChatMessage("user", f"Tool result ({action.tool}): {result.observation}\n"
+                                                "(Call another tool, or reply with the final answer in plain text.)"))
         else:
             messages.append(ChatMessage("user", result.observation))
     return finish("turns", f"no final answer within {budget.max_turns} turns")

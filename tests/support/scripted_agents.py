@@ -26,7 +26,7 @@ def _call(tool: str, **arguments: object) -> str:
 def tools_oracle(request: Generate) -> str:
     """Solves every solvable `tools` episode with the fewest tool calls; says UNSOLVABLE otherwise."""
     question, last = _first_user(request), _last_user(request)
-    result = last.split("): ", 1)[1] if last.startswith("Tool result") else None
+    result = last.split("): ", 1)[1].split("\n")[0] if last.startswith("Tool result") else None
     if last.startswith("Tool error"):
         return "UNSOLVABLE: the tools cannot answer this."
     if m := re.match(r"What is (\d+) \* (\d+) - (\d+)\?", question):

@@ -22,6 +22,13 @@ PUBLIC = [
     "PlannedSample", "PromptFormat", "ResponseCache", "Run", "Sample", "SampleRecord", "Score", "Scorer", "Solver",
     "StepContext", "StepFailed", "Task", "TaskKind", "TaskResult", "__version__", "evaluate", "evaluate_async",
     "load_model", "load_run",
+    # IRT, adaptive testing (issue 13)
+    "Estimator", "IRTModel", "ResponseMatrix", "Strategy", "calibrate_items", "evaluate_adaptive",
+    "evaluate_adaptive_async", "fit_irt", "load_calibration", "matrix_from_runs", "read_response_csv",
+    "save_calibration", "simulate_subset",
+    # agents, environments, games (issue 18)
+    "Action", "AgentConfig", "Budget", "Environment", "MultiAgentEnvironment", "StepResult", "ToolError",
+    "make_env_task", "pass_hat_k", "register_env", "summarize_episodes", "tool_schema",
     # judges, arenas, ratings (issue 14)
     "Battle", "JudgeConfig", "JudgeMode", "Outcome", "audit_judge", "bradley_terry", "elo_online", "judged_task",
     "run_arena",

@@ -42,6 +42,7 @@ from assay.analyses.summaries import (
 from assay.core.results import MetricSummary, SampleRecord
 from assay.core.run import Run
 from assay.report.display import display_value, metric_text, percent, step_views
+from assay.report.trajectory import turn_views
 from assay.report.svg import ForestRow, describe, format_strip, forest_plot, interval_bar
 from assay.store.db import MetricRow, ResultsStore, RunInfo, StoreError
 from assay.store.scrub import scrub_results
@@ -189,10 +190,11 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
         primary = next((m.metric for m in store.metrics([info.run_id]) if m.task == task and m.position == 0), None)
         view = _sample_view(record, primary)
         steps = step_views(record.metadata)
-        shown = {k: v for k, v in record.metadata.items() if k != "transcript"}
+        turns = turn_views(record.metadata)  # an agent episode, turn by turn (assay.agents)
+        shown = {k: v for k, v in record.metadata.items() if k not in ("transcript", "trajectory")}
         meta = json.dumps(shown, indent=2, ensure_ascii=False, default=str)
         return render("sample.html", title=f"{sample_id} · {task}", info=info, s=view, metadata=meta, primary=primary,
-                      steps=steps)
+                      steps=steps, turns=turns)
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(a: str = "", b: str = "", task: str = "", only: str = "diff", page: int = 1) -> HTMLResponse:

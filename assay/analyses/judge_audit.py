@@ -138,6 +138,8 @@ def length_bias(battles: Sequence[Battle], alpha: float = ALPHA) -> LengthBias:
     """Does the longer answer win more than it should? Logistic slope with position held in
     the intercept; and the plain longer-answer win rate."""
     decisive = [b for b in _with_lengths(battles) if b.outcome in (Outcome.FIRST, Outcome.SECOND)]
+    if len(decisive) < 2:  # nothing decided: no slope to estimate, nothing to flag
+        return LengthBias(math.nan, math.nan, math.nan, math.nan, Rate.of(0, 0), False)
     delta = np.array([b.len_first - b.len_second for b in decisive], dtype=float)  # type: ignore[operator]
     y = np.array([b.outcome is Outcome.FIRST for b in decisive], dtype=float)
     unequal = delta != 0
@@ -420,6 +422,26 @@ def vote_agreement(human: Sequence[Battle], judge: Sequence[Battle], *, seed: in
     if not labels:
         return None
     return human_agreement(judge_labels, labels, seed=seed)[0]
+
+
+_SIDE = {"win": Outcome.FIRST, "loss": Outcome.SECOND, "tie": Outcome.TIE}
+_FLIP = {Outcome.FIRST: Outcome.SECOND, Outcome.SECOND: Outcome.FIRST, Outcome.TIE: Outcome.TIE}
+
+
+def battles_from_records(records: Sequence[Any], baseline: str = "baseline") -> list[Battle]:
+    """The verdicts of a pairwise-judged run (`judged_task` with mode pairwise) as battles:
+    two per judge and sample, the answer under test against `baseline`, in the order shown."""
+    out = []
+    for r in records:
+        j = r.extracted if r.error is None and isinstance(r.extracted, dict) else None
+        if not j or j.get("mode") != "pairwise":
+            continue
+        la, lb = j.get("answer_chars"), j.get("baseline_chars")
+        category = str(r.metadata.get("category", "") or "")
+        for judge, v in (j.get("judges") or {}).items():
+            out.append(Battle(r.sample_id, r.model, baseline, _SIDE[v["as_first"]], judge, la, lb, category))
+            out.append(Battle(r.sample_id, baseline, r.model, _FLIP[_SIDE[v["as_second"]]], judge, lb, la, category))
+    return out
 
 
 @dataclass(frozen=True)

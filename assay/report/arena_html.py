@@ -123,3 +123,36 @@ def arena_page(section: Markup, *, title: str = "assay arena") -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
         "<title>{{ title }}</title><style>{{ css }}</style></head><body><header><h1>{{ title }}</h1></header>"
         "<main>{{ section }}</main></body></html>").render(title=title, css=Markup(css), section=section)
+
+
+def judge_audit_section(runs: Sequence[Any]) -> Markup | None:
+    """`<section id="judges">` of the run report: for each pairwise-judged task, each judge's
+    position and length audit and the plain and length-controlled win rate against the
+    baseline; for a jury, Fleiss' κ. None when no run was judged."""
+    from assay.analyses.judge_audit import audit_judge, battles_from_records
+    from assay.scoring.judges.jury import jury_agreement
+
+    blocks = []
+    for run in runs:
+        for task in run.tasks:
+            records = [r for r in run.samples if r.task == task]
+            judged = [r for r in records if isinstance(r.extracted, dict) and "judges" in r.extracted]
+            if not judged:
+                continue
+            battles = battles_from_records(judged)
+            audits = [{"judge": j, "rows": _audit_rows(audit_judge(battles, j, baseline="baseline"))}
+                      for j in sorted({b.judge for b in battles})]
+            kappa = None
+            if len(judged[0].extracted.get("judges", {})) > 1:
+                try:
+                    agreement = jury_agreement(judged)
+                    kappa = (f"{agreement.kappa:.2f}" if math.isfinite(agreement.kappa) else "undefined (one verdict)") + \
+                        f" over {agreement.n_items} items, {agreement.n_judges} judges; unanimous {100 * agreement.unanimous:.0f}%"
+                except ValueError:
+                    kappa = None
+            if audits or kappa:
+                blocks.append({"run": f"{run.model} · {run.run_id}", "task": task, "mode": judged[0].extracted.get("mode"),
+                               "audits": audits, "kappa": kappa, "n": len(judged)})
+    if not blocks:
+        return None
+    return Markup(_env().get_template("judges.html.j2").render(blocks=blocks))

@@ -37,6 +37,7 @@ from assay.report.display import display_value, metric_text, percent
 from assay.report.svg import ForestRow, format_strip, forest_plot, interval_bar
 from assay.report.efficiency import efficiency_section
 from assay.report.trajectory import agents_section
+from assay.report.arena_html import judge_audit_section
 from assay.store.scrub import scrub_results
 from assay.version import __version__
 
@@ -169,6 +170,7 @@ def report_context(runs: Sequence[Run], *, title: str | None = None,
         "spreads": [{"task": t, "cells": c} for t, c in spreads.items()],
         "n_samples": n_samples, "shown_samples": len(records), "truncated": len(records) < n_samples,
         "sections": [*sections, *([efficiency] if (efficiency := efficiency_section(runs)) is not None else []),
+                     *([judges] if (judges := judge_audit_section(runs)) is not None else []),
                      *([agents] if (agents := agents_section(runs)) is not None else [])],
         "data_json": Markup(embed_json({"runs": [{"model": r["model"], "run_id": r["run_id"]} for r in run_infos],
                                         "samples": records})),

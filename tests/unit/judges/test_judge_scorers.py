@@ -168,3 +168,21 @@ def test_task_file_judge_block_errors_name_the_line_and_field(tmp_path, block, m
     with pytest.raises(TaskSpecError) as info:
         load_task_file(tmp_path / "t.yaml")
     assert message in str(info.value) and "t.yaml:5" in str(info.value)
+
+
+def test_the_run_report_gains_a_judge_section_that_flags_a_position_biased_judge(tmp_path) -> None:
+    from assay.analyses.judge_audit import battles_from_records
+    from assay.report.html import build_report
+
+    position_a = InstantModel(name="posA", reply=lambda r: "[[A]]")
+    fair = InstantModel(name="fair", reply=lambda r: "[[C]]")
+    task = judged_task(base_task(30, ref="the baseline's answer"),
+                       JudgeConfig(judges=(position_a, fair), mode=JudgeMode.PAIRWISE, baseline_field="ref"))
+    run = evaluate(InstantModel(), [task], ResponseCache(None), QUIET)
+    battles = battles_from_records(run.samples)
+    assert len(battles) == 30 * 2 * 2 and {b.judge for b in battles} == {"posA", "fair"}
+    html = build_report([run])
+    section = html[html.index('<section id="judges">'):]
+    fair_part, position_part = section.split("judge fair")[1].split("judge posA")
+    assert "FLAGGED" in position_part and "FLAGGED" not in fair_part
+    assert "Fleiss κ" in section

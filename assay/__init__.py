@@ -55,7 +55,9 @@ from assay.errors import AssayError, ConfigError, PermanentModelError
 from assay.core.pairwise import Battle, Outcome
 from assay.models import load_model
 from assay.scoring.judges import JudgeConfig, JudgeMode, judged_task
-from assay.stats.passk import pass_at_k
+from assay.stats.passk import pass_at_k, pass_at_k_ci
+from assay.scoring.sandbox import ExecutionResult, Sandbox, SandboxLimits, run_program
+from assay.tasks.code_tasks import load_mbpp, make_code_task
 from assay.stats.rating import bradley_terry, elo_online
 from assay.version import __version__
 
@@ -98,6 +100,13 @@ __all__ = [
     "efficiency_of",
     "load_prices",
     "pass_at_k",
+    "pass_at_k_ci",
+    "ExecutionResult",
+    "Sandbox",
+    "SandboxLimits",
+    "run_program",
+    "load_mbpp",
+    "make_code_task",
     "scale_curve",
     "run_arena",
     "judged_task",

@@ -30,6 +30,8 @@ _BUILTIN: dict[str, str] = {
     "f1": "assay.scoring.f1:TokenF1",
     "instructions": "assay.scoring.instructions:InstructionFollowing",
     "perplexity": "assay.scoring.perplexity:PerplexityScorer",
+    "code": "assay.scoring.code:CodeExecution",
+    "dpe": "assay.scoring.efficiency:EfficiencyScorer",
 }
 _REGISTERED: dict[str, ScorerFactory] = {}
 _ENTRY_POINT_GROUP = "assay.scorers"

@@ -34,6 +34,8 @@ PUBLIC = [
     "run_arena",
     # efficiency, cost, energy, test-time scaling (issue 16)
     "ScaleSettings", "efficiency_of", "load_prices", "pass_at_k", "scale_curve",
+    # code: sandbox, pass@k, HumanEval, DPE (issue 17)
+    "ExecutionResult", "Sandbox", "SandboxLimits", "load_mbpp", "make_code_task", "pass_at_k_ci", "run_program",
     # integrity: contamination audits (issue 15)
     "OverlapConfig", "calibrate_on_clean", "clean_subset_score", "detection_report", "integrity_rows", "run_guessing",
     "run_rewrite_gap", "scan_overlap", "score_membership",

@@ -90,6 +90,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_difficulty(args: argparse.Namespace) -> int:
+    from assay.analyses.difficulty import DifficultyPredictor, cross_validate, item_text
+    from assay.analyses.irt_calibration import load_calibration
+    from assay.api import resolve_task_args
+
+    cal = load_calibration(args.calibration)
+    (task,) = resolve_task_args(args.task)
+    samples = {s.id: s for s in task.load()}
+    known = [j for j, item in enumerate(cal.items) if item in samples]
+    if len(known) < 5:
+        raise ConfigError(f"only {len(known)} calibrated items are in task {task.name!r}; need at least 5",
+                          file=args.calibration, field="items")
+    texts = [item_text(samples[cal.items[j]]) for j in known]
+    b = cal.params.b[known]
+    check, _ = cross_validate(texts, b, folds=args.folds, seed=args.seed)
+    out.print(f"held-out ({check.folds}-fold) correlation of predicted with fitted difficulty on {check.n_items} "
+              f"items: Pearson {check.pearson:.2f} [{check.ci_low:.2f}, {check.ci_high:.2f}], "
+              f"Spearman {check.spearman:.2f}")
+    model = DifficultyPredictor().fit(texts, b)
+    new = [s for sid, s in samples.items() if sid not in set(cal.items)]
+    predicted = model.predict([item_text(s) for s in new]) if new else []
+    out.print(f"predicted difficulty for {len(new)} uncalibrated item(s) of {task.name}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"held_out": check.to_dict(),
+                                               "predicted": [{"id": s.id, "b": float(v)} for s, v in zip(new, predicted)]},
+                                              indent=2))
+        console.print(f"wrote {args.json}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     irt = sub.add_parser("irt", help="item response theory: calibrate items, estimate from a few, anchors")
     isub = irt.add_subparsers(dest="irt_command", required=True)
@@ -123,6 +153,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     anc.add_argument("--seed", type=int, default=0)
     anc.add_argument("-o", "--output", required=True)
     anc.set_defaults(func=cmd_anchors)
+
+    dif = isub.add_parser("difficulty", help="predict item difficulty from item text (held-out correlation, new items)")
+    dif.add_argument("calibration")
+    dif.add_argument("task", help="the task whose items' texts are read (a built-in suite or a task file)")
+    dif.add_argument("--folds", type=int, default=5)
+    dif.add_argument("--seed", type=int, default=0)
+    dif.add_argument("--json", metavar="OUT")
+    dif.set_defaults(func=cmd_difficulty)
 
     rep = isub.add_parser("report", help="HTML report: item map and test-information curve")
     rep.add_argument("calibration")

@@ -16,12 +16,14 @@ An environment that raises ends the episode as the environment's failure; the ru
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from assay.agents.episode import EpisodeOutput, episode_scores
-from assay.agents.protocol import ParseError, parse_reply, tools_prompt
+from assay.agents.protocol import ParseError, check_call, parse_reply, tools_prompt
+from assay.core.hashing import canonical_json
 from assay.core.messages import ChatMessage
 from assay.core.requests import Generate, GenerationParams
 from assay.core.responses import Usage
@@ -69,6 +71,11 @@ class AgentConfig:
     budget: Budget = Budget()
     max_tokens_per_turn: int = 192
     temperature: float = 0.0
+    protocol: str = "text"
+    """"text": tools printed in the system prompt, calls parsed from the reply, for any
+    backend. "native": tools sent with the request (OpenAI `tools`; llama.cpp renders them
+    with the model's own chat template), calls read from the answer's `tool_calls`, or
+    parsed from the template's own tags (`<tool_call>`) when the server leaves them in the text."""
 
 
 class _Meter:
@@ -139,31 +146,43 @@ async def run_episode(env: Environment, seed: int, ctx: StepContext, config: Age
         observation = env.reset(seed)
     except Exception as exc:  # noqa: BLE001
         return finish("simulator_error", f"reset raised {type(exc).__name__}: {exc}")
-    system = "\n\n".join(p for p in (env.instructions, tools_prompt(env.tools)) if p)
+    native = config.protocol == "native" and bool(env.tools)
+    tools_json = canonical_json(list(env.tools)) if native else None
+    system = "\n\n".join(p for p in (env.instructions, "" if native else tools_prompt(env.tools)) if p)
     messages = [ChatMessage("system", system)] if system else []
     messages.append(ChatMessage("user", observation))
     trajectory.append({"turn": 0, "observation": observation})
 
     for turn in range(1, budget.max_turns + 1):
-        completion = await ctx.generate(Generate(messages=tuple(messages), params=params))
+        completion = await ctx.generate(Generate(messages=tuple(messages), params=params, tools=tools_json))
         meter.add(completion.usage)
         last_text = completion.text
         entry: dict[str, Any] = {"turn": turn, "reply": completion.text, "tokens_in": completion.usage.tokens_in,
                                  "tokens_out": completion.usage.tokens_out}
         trajectory.append(entry)
-        messages.append(ChatMessage("assistant", completion.text))
+        call = completion.tool_calls[0] if completion.tool_calls else None
+        # A native call is answered by a "tool" turn naming it (the OpenAI format requires it).
+        messages.append(ChatMessage("assistant", completion.text, tool_calls=(call,) if call else None))
         over = meter.exceeded()
         if over:
             entry["budget"] = over
             return finish(over, f"{over} budget exceeded after turn {turn}")
-        action = parse_reply(completion.text, env.tools)
+        if call is not None:
+            entry["tool_call"] = {"id": call[0], "name": call[1], "arguments": call[2]}
+            action = _native_action(call, env.tools)
+        else:
+            action = parse_reply(completion.text, env.tools)
+
+        def reply_to(text: str) -> ChatMessage:
+            return ChatMessage("tool", text, tool_call_id=call[0]) if call else ChatMessage("user", text)
+
         if isinstance(action, ParseError):
             errors += 1
             pending_error = True
             entry["error"] = {"kind": action.kind, "message": action.message}
             if errors >= budget.max_errors:
                 return finish("bad_action", f"{errors} invalid actions; last: {action.message}")
-            messages.append(ChatMessage("user", f"Error: {action.message}. Try again."))
+            messages.append(reply_to(f"Error: {action.message}. Try again."))
             continue
         entry["action"] = action.to_dict()
         if pending_error:  # a well-formed action after an error message: corrected
@@ -177,7 +196,7 @@ async def run_episode(env: Environment, seed: int, ctx: StepContext, config: Age
             entry["error"] = {"kind": "tool_error", "message": str(exc)}
             if errors >= budget.max_errors:
                 return finish("bad_action", f"{errors} invalid actions; last: {exc}")
-            messages.append(ChatMessage("user", f"Tool error: {exc}"))
+            messages.append(reply_to(f"Tool error: {exc}"))
             continue
         except Exception as exc:  # noqa: BLE001 — the environment broke: its failure, not the agent's
             kind = "tool_exception" if action.is_tool_call else "simulator_error"
@@ -191,8 +210,18 @@ async def run_episode(env: Environment, seed: int, ctx: StepContext, config: Age
             return finish(str(result.info.get("outcome", "solved" if result.reward > 0 else "wrong_answer")))
         entry["observation"] = result.observation
         if action.is_tool_call:
-            messages.append(ChatMessage("user", f"Tool result ({action.tool}): {result.observation}\n"
-                                                "(Call another tool, or reply with the final answer in plain text.)"))
+            messages.append(reply_to(f"Tool result ({action.tool}): {result.observation}\n"
+                                     "(Call another tool, or reply with the final answer in plain text.)"))
         else:
             messages.append(ChatMessage("user", result.observation))
     return finish("turns", f"no final answer within {budget.max_turns} turns")
+
+
+def _native_action(call: tuple[str, str, str], tools: Any) -> Action | ParseError:
+    """A native tool call (id, name, arguments JSON text) as an action, checked like a text one."""
+    _, name, arguments = call
+    try:
+        parsed = json.loads(arguments) if arguments.strip() else {}
+    except json.JSONDecodeError as exc:
+        return ParseError("invalid_json", f"the arguments of {name} are not valid JSON ({exc.msg})")
+    return check_call(name, parsed, tools)

@@ -71,8 +71,11 @@ def make_env_task(name: str, options: Mapping[str, Any] | None = None, *,
                     max_seconds=opts.pop("max_seconds", None), max_cost=opts.pop("max_cost", None),
                     max_errors=int(opts.pop("max_errors", 3)), price_in=float(opts.pop("price_in", 0.0)),
                     price_out=float(opts.pop("price_out", 0.0)))
+    protocol = str(opts.pop("protocol", "text"))
+    if protocol not in ("text", "native"):
+        raise ConfigError(f"protocol must be text or native, not '{protocol}'", field=f"env:{name}:protocol")
     config = AgentConfig(budget=budget, max_tokens_per_turn=int(opts.pop("reply_tokens", 192)),
-                         temperature=float(opts.pop("temperature", 0.0)))
+                         temperature=float(opts.pop("temperature", 0.0)), protocol=protocol)
     players = str(opts.pop("players", DEFAULT_PLAYERS.get(name, "agent")))
     env_params = dict(opts)
     try:
@@ -111,7 +114,8 @@ def make_env_task(name: str, options: Mapping[str, Any] | None = None, *,
                 scorers=(EpisodeScorer(metrics),), generation=GenerationParams(max_tokens=config.max_tokens_per_turn),
                 family="agents", description=cls.description, solver=solver, chat=True,
                 source={"env": name, "n": n, "seed": seed, "trials": trials, "players": players,
-                        "params": env_params, "budget": budget.to_dict(), "temperature": config.temperature})
+                        "params": env_params, "budget": budget.to_dict(), "temperature": config.temperature,
+                        "protocol": protocol})
 
 
 def resolve_env_task(spec: str) -> Task:

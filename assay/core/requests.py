@@ -121,6 +121,9 @@ class Generate(_Keyed):
     prompt: str | None = None
     messages: tuple[ChatMessage, ...] | None = None
     params: GenerationParams = GenerationParams()
+    tools: str | None = None
+    """The tools offered, as the canonical JSON of a list in the OpenAI tool-call format (a
+    string, so the request stays hashable); None offers none and leaves the key unchanged."""
     kind: RequestKind = field(default=RequestKind.GENERATE, init=False)
 
     def __post_init__(self) -> None:
@@ -133,7 +136,7 @@ class Generate(_Keyed):
             "prompt": self.prompt,
             "messages": None if self.messages is None else [m.to_dict() for m in self.messages],
             "params": self.params.to_dict(),
-        }
+        } | ({} if self.tools is None else {"tools": self.tools})
 
 
 

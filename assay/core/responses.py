@@ -157,14 +157,20 @@ class Completion:
     finish_reason: str | None = None
     usage: Usage = Usage()
     error: str | None = None
+    tool_calls: tuple[tuple[str, str, str], ...] | None = None
+    """Native tool calls of the (first) answer: (call id, tool name, arguments JSON text);
+    left out of `to_dict` when None, so cached completions read back unchanged."""
 
     @property
     def text(self) -> str:
         return self.texts[0] if self.texts else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"texts": list(self.texts), "finish_reason": self.finish_reason, "usage": self.usage.to_dict(),
+        data = {"texts": list(self.texts), "finish_reason": self.finish_reason, "usage": self.usage.to_dict(),
                 "error": self.error}
+        if self.tool_calls is not None:
+            data["tool_calls"] = [list(call) for call in self.tool_calls]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
@@ -176,6 +182,7 @@ class Completion:
             finish_reason=data.get("finish_reason"),
             usage=Usage.from_dict(data.get("usage")),
             error=data.get("error"),
+            tool_calls=None if data.get("tool_calls") is None else tuple(tuple(c) for c in data["tool_calls"]),
         )
 
 

@@ -19,6 +19,7 @@ the same tokens on both backends.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import time
 from pathlib import Path
@@ -277,6 +278,8 @@ class LlamaCppModel:
         if params.greedy:
             common.update(temperature=0.0, top_k=1)
         if request.messages is not None:
+            if request.tools is not None:  # rendered by the model's own chat template (assay.agents)
+                common["tools"] = json.loads(request.tools)
             return self.llm.create_chat_completion(messages=[m.to_dict() for m in request.messages], **common)
         return self.llm.create_completion(prompt=request.prompt, **common)
 

@@ -36,6 +36,7 @@ as per-request errors.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 import time
@@ -239,6 +240,8 @@ class OpenAIModel:
             body["seed"] = params.seed
         if request.messages is not None:
             body["messages"] = [m.to_dict() for m in request.messages]
+            if request.tools is not None:  # native tool calls (assay.agents)
+                body["tools"] = json.loads(request.tools)
             return "/chat/completions", body
         if not self.settings.completions:
             raise PermanentModelError(
@@ -252,6 +255,8 @@ class OpenAIModel:
         began = time.perf_counter()
         try:
             params = request.params
+            if request.tools is not None and request.messages is not None:
+                return await self._tool_turn(request, began)
             if params.n == 1 and self.stream:
                 try:
                     return await self._stream_one(request)
@@ -282,6 +287,23 @@ class OpenAIModel:
             if permanent is not None:
                 raise permanent from None
             return Completion(texts=(), error=str(exc))
+
+    async def _tool_turn(self, request: Generate, began: float) -> Completion:
+        """One chat turn with tools offered, unstreamed (tool-call deltas arrive in pieces):
+        the reply's text and its native tool calls."""
+        path, body = self._body(request, request.params, 1)
+        data = await self._client.post_json(path, body)
+        choice = (data.get("choices") or [{}])[0]
+        message = choice.get("message") or {}
+        calls = tuple((str(c.get("id") or f"call_{i}"), str((c.get("function") or {}).get("name") or ""),
+                       str((c.get("function") or {}).get("arguments") or ""))
+                      for i, c in enumerate(message.get("tool_calls") or []))
+        usage = data.get("usage") or {}
+        return Completion(texts=(message.get("content") or "",), finish_reason=choice.get("finish_reason"),
+                          usage=Usage(tokens_in=int(usage.get("prompt_tokens") or 0),
+                                      tokens_out=int(usage.get("completion_tokens") or 0),
+                                      latency_s=time.perf_counter() - began),
+                          tool_calls=calls or None)
 
     async def _sample(self, request: Generate, params: GenerationParams, n: int) -> tuple[list[str], str | None, int, int]:
         path, body = self._body(request, params, n)

@@ -85,6 +85,22 @@ def cmd_judge_audit(args: argparse.Namespace) -> int:
     audit = audit_judge(battles, args.judge or "", baseline=args.baseline, alpha=args.alpha)
     out.print(audit_table(audit))
     report = audit.to_dict()
+    if args.self_preference:
+        from assay.analyses.judge_audit import self_preference
+        from assay.errors import ConfigError
+        from assay.report.arena import self_preference_table
+
+        results = []
+        for pair in args.self_preference:
+            judge, sep, model = pair.partition("=")
+            if not sep or not judge or not model:
+                raise ConfigError(f"'{pair}' is not JUDGE=MODEL", field="--self-preference")
+            try:
+                results.append(self_preference(battles, judge=judge, model=model, alpha=args.alpha))
+            except ValueError as exc:
+                raise ConfigError(str(exc), field="--self-preference") from None
+        out.print(self_preference_table(results))
+        report["self_preference"] = [r.to_dict() for r in results]
     if args.human:
         mine = [b for b in battles if not args.judge or b.judge == args.judge]
         labels = {f"{b.item}::{b.first}::{b.second}": b.outcome.value for b in mine}
@@ -186,6 +202,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     audit.add_argument("--baseline", help="also report each model's plain and length-controlled win rate against it")
     audit.add_argument("--human", help="JSON-lines file of human labels: {id: ITEM::MODEL_A::MODEL_B, label: A|B|tie, "
                                        "category}")
+    audit.add_argument("--self-preference", action="append", default=[], metavar="JUDGE=MODEL",
+                       help="test whether JUDGE favours MODEL (its own) more than the other judges do; repeatable")
     audit.add_argument("--alpha", type=float, default=0.01, help="flag a bias when p < alpha")
     audit.add_argument("--seed", type=int, default=0)
     audit.add_argument("--json", help="also write the audit as JSON")

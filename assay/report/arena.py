@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 from rich.table import Table
 
-from assay.analyses.judge_audit import Agreement, JudgeAudit, Rate
+from assay.analyses.judge_audit import Agreement, JudgeAudit, Rate, SelfPreference
 from assay.analyses.preference import PreferenceReport
 from assay.stats.rating import Ratings
 
@@ -94,4 +94,15 @@ def preference_table(report: PreferenceReport) -> Table:
         d, lo, hi = report.gap
         table.add_row("gap: in − out of distribution", "", f"{100 * d:+.1f} points",
                       f"[{100 * lo:+.1f}, {100 * hi:+.1f}]" if math.isfinite(lo) else "—")
+    return table
+
+
+def self_preference_table(rows: Sequence[SelfPreference]) -> Table:
+    """Each judge's score for its own model vs the other judges' score for it."""
+    table = Table(title="self-preference", caption="flagged: the judge scores its own model higher, p < 0.01")
+    for col in ("judge", "model", "by itself", "by other judges", "difference", "p", "flag"):
+        table.add_column(col, justify="left" if col in ("judge", "model") else "right")
+    for r in rows:
+        table.add_row(r.judge, r.model, _pct(r.self_rate), _pct(r.others_rate), f"{100 * r.difference:+.1f} pts",
+                      _p(r.p_value), "[bold red]FLAGGED[/]" if r.flagged else "ok")
     return table

@@ -92,3 +92,23 @@ def test_judge_preference_needs_exactly_one_reward(assay) -> None:  # type: igno
     assert done.returncode == 2 and "exactly one reward" in done.stderr
     done = assay("judge", "preference", str(data), "--reference", "gemma3-270m")
     assert done.returncode == 2 and "--policy" in done.stderr
+
+
+def test_judge_audit_self_preference(tmp_path: Path, assay) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(1)
+    rows = []
+    for k in range(120):
+        for judge, p_self in (("a", 0.85), ("other", 0.5)):  # judge "a" favours model "a"
+            for first, second in (("a", "b"), ("b", "a")):
+                a_wins = rng.random() < p_self
+                rows.append(Battle(f"i{k}", first, second, Outcome.FIRST if a_wins == (first == "a") else Outcome.SECOND,
+                                   judge))
+    path = tmp_path / "battles.jsonl"
+    path.write_text("".join(json.dumps(b.to_dict()) + "\n" for b in rows))
+    done = assay("judge", "audit", str(path), "--self-preference", "a=a", "--json", str(tmp_path / "a.json"))
+    assert done.returncode == 0, done.stderr
+    assert "FLAGGED" in done.stdout[done.stdout.index("self-preference"):]
+    (result,) = json.loads((tmp_path / "a.json").read_text())["self_preference"]
+    assert result["flagged"] and result["difference"] > 0.2 and result["p_value"] < 0.01
+    bad = assay("judge", "audit", str(path), "--self-preference", "nobody")
+    assert bad.returncode == 2 and "JUDGE=MODEL" in bad.stderr

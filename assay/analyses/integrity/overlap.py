@@ -7,7 +7,7 @@ re-checked word for word (a 64-bit hash can collide). An item is flagged when an
 n-grams occurs in the corpus; its coverage (the share of its n-grams found) and longest
 matching span with its source are kept.
 
-Near-duplicate: items and corpus windows (the median item length, a quarter window apart)
+Near-duplicate: items and corpus windows (the item lengths rounded to powers of two, a quarter window apart)
 become MinHash signatures of word 5-gram shingles; `datasketch.MinHashLSH` proposes pairs and
 each is re-checked by the exact Jaccard similarity of the two shingle sets, since LSH both
 misses and invents pairs (datasketch's maintainer: issues #105, #140).
@@ -15,6 +15,7 @@ misses and invents pairs (datasketch's maintainer: issues #105, #140).
 
 from __future__ import annotations
 
+import math
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -250,12 +251,14 @@ class _NearIndex:
         for k, s in enumerate(self.shingles):
             if s:
                 self.lsh.insert(k, self._signature(s))
-        self.known = np.unique(np.fromiter((h for s in self.shingles for h in s), dtype=np.uint64))
+        known = np.fromiter((h for s in self.shingles for h in s), dtype=np.uint64)
+        self.known = np.zeros(_BITMAP_SIZE, dtype=bool)  # a prefilter: collisions only add proposals
+        self.known[(known & np.uint64(_BITMAP_SIZE - 1)).astype(np.intp)] = True
         smallest = min((len(s) for s in self.shingles if s), default=1)
         self.min_shared = max(1, min(2, int(smallest * config.threshold / 2)))
-        lengths = sorted(len(w) for w in words if w)
-        self.window = max(config.shingle + 1, lengths[len(lengths) // 2] if lengths else 0)
-        self.stride = max(1, self.window // 4)
+        # Windows come in the items' lengths rounded to powers of two, so an item is compared
+        # with windows between ~0.7x and ~1.4x its length, never diluted in a much longer one.
+        self.windows = sorted({max(config.shingle + 1, 2 ** round(math.log2(len(w)))) for w in words if w})
 
     def _shingle_array(self, words: Sequence[bytes]) -> np.ndarray:
         return ngram_hashes(_word_ids(words), self.config.shingle) & np.uint64(0xFFFFFFFF)
@@ -276,25 +279,24 @@ class _NearIndex:
         # A window that shares fewer than `min_shared` shingles with every item together
         # cannot be a near-duplicate of any: it is skipped before MinHash, which is what
         # keeps this pass near the speed of the exact one on ordinary text.
-        at = np.searchsorted(self.known, sh).clip(0, max(0, self.known.size - 1))
-        shared = np.r_[0, np.cumsum(self.known[at] == sh)] if self.known.size else np.zeros(sh.size + 1, int)
-        span = self.window - self.config.shingle + 1
-        last = max(1, sh.size - span + 1)
-        for start in range(0, last, self.stride):
-            stop = min(sh.size, start + span)
-            if shared[stop] - shared[start] < self.min_shared:
-                continue
-            s = set(sh[start:stop].tolist())
-            for k in self.lsh.query(self._signature(s)):
-                jaccard, text = self._best_aligned(k, words, start)
-                if jaccard > found[k].jaccard:
-                    found[k].jaccard, found[k].near_source, found[k].near_span = jaccard, source, text
+        shared = np.r_[0, np.cumsum(self.known[(sh & np.uint64(_BITMAP_SIZE - 1)).astype(np.intp)])]
+        for window in self.windows:
+            span = window - self.config.shingle + 1
+            for start in range(0, max(1, sh.size - span + 1), max(1, window // 4)):
+                stop = min(sh.size, start + span)
+                if shared[stop] - shared[start] < self.min_shared:
+                    continue
+                s = set(sh[start:stop].tolist())
+                for k in self.lsh.query(self._signature(s)):
+                    jaccard, text = self._best_aligned(k, words, start, window)
+                    if jaccard > found[k].jaccard:
+                        found[k].jaccard, found[k].near_source, found[k].near_span = jaccard, source, text
 
-    def _best_aligned(self, k: int, words: list[bytes], start: int) -> tuple[float, str]:
+    def _best_aligned(self, k: int, words: list[bytes], start: int, window: int) -> tuple[float, str]:
         """The exact Jaccard of item k with the most similar stretch of its own length near
         the proposed window (stepping an eighth of its length), and that stretch."""
         item, n = self.shingles[k], self.lengths[k]
-        lo, hi = max(0, start - n), min(len(words), start + self.window + n)
+        lo, hi = max(0, start - n), min(len(words), start + window + n)
         best, best_span = 0.0, ""
         for at in range(lo, max(lo + 1, hi - n + 1), max(1, n // 8)):
             stretch = words[at:at + n]

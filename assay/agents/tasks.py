@@ -5,7 +5,7 @@ every interval is clustered by episode.
 
 Options: `n` episodes, `seed`, `trials`, `temperature`, `max_turns`, `max_tokens`,
 `max_seconds`, `max_cost`, `max_errors`, `price_in` / `price_out` (per million tokens),
-`reply_tokens`, for games `players` (seats joined by `+`: `agent+tit-for-tat`), and any
+`reply_tokens`, `protocol` (text | native tool calls), for games `players` (seats joined by `+`: `agent+tit-for-tat`), and any
 environment parameter (`kind`, `rounds`, `retrieval`, `k`, `agents`, ...).
 """
 

@@ -26,7 +26,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         cls = env_class(name)
         multi = issubclass(cls, MultiAgentEnvironment)
-        env = cls()
+        try:
+            env = cls()
+        except ValueError as exc:  # an optional source that is not installed (bfcl-eval)
+            table.add_row(name, "-", "-", "-", f"{cls.description} — not runnable: {exc}")
+            continue
         kind = f"game ({DEFAULT_PLAYERS.get(name, '')})" if multi else "single agent"
         tools = ", ".join(t["function"]["name"] for t in getattr(env, "tools", ()) or ()) or "-"
         table.add_row(name, kind, tools, ", ".join(env.metrics) or "-", cls.description)

@@ -91,3 +91,25 @@ def unknown_tool(request: Generate) -> str:
 
 def bad_arguments(request: Generate) -> str:
     return _call("calculator", expr="1+2")
+
+
+def _pick(params: dict) -> dict:
+    """The first possible value of each parameter (nested dicts are possible answers too);
+    a first option "" means "may be left out"."""
+    return {k: _pick(v[0]) if isinstance(v[0], dict) else v[0] for k, v in params.items() if v and v[0] != ""}
+
+
+def bfcl_oracle(answers: dict[str, list]):  # type: ignore[no-untyped-def]
+    """An agent that makes the calls of each BFCL item's first possible answer, one per turn,
+    then says done (`answers`: item question text -> ground truth)."""
+
+    def reply(request: Generate) -> str:
+        question = _first_user(request)
+        truth = answers[question]
+        made = sum(1 for m in request.messages or () if m.role == "assistant")
+        if made >= len(truth):
+            return "done"
+        (name, params), = truth[made].items()
+        return _call(name.replace(".", "_"), **_pick(params))
+
+    return reply

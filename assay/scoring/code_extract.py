@@ -56,8 +56,10 @@ def extract_code(answer: str, entry_point: str | None = None, prefix: str = "") 
     """
     if not answer or not answer.strip():
         return Extraction(ExtractStatus.EMPTY, "", False, "the answer is empty")
-    blocks = [m.group(2) for m in _FENCE.finditer(answer) if m.group(1).lower() in _PYTHON_TAGS]
-    blocks = [b for b in blocks if b.strip()]
+    tagged = [m.group(2) for m in _FENCE.finditer(answer) if m.group(1).lower() in _PYTHON_TAGS]
+    blocks = [b for b in tagged if b.strip()]
+    if tagged and not blocks:
+        return Extraction(ExtractStatus.EMPTY, "", True, "the code block is empty")
     fenced = bool(blocks)
     if len(blocks) > 1:
         defining = [b for b in blocks if entry_point and _defines(b, entry_point)]

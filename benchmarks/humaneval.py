@@ -44,9 +44,16 @@ def load() -> str:
     return f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
 
 
+THREADS = 1
+"""llama.cpp threads. On the shared 2-core machine (load average 13-18 while this ran) two
+threads spin-wait on each other: one request took 249 s with 2 threads and 38 s with 1."""
+
+
 def run_task(model: str, task: str, tag: str) -> tuple[assay.Run, float]:
     began = time.perf_counter()
-    run = assay.evaluate(model, [task], cache=str(CACHE), out=str(OUT / tag), show_progress=False, chunk_size=1)
+    # chunk_size=1: each answer is cached as soon as it is generated, so an interrupted run resumes.
+    run = assay.evaluate(model, [task], cache=str(CACHE), out=str(OUT / tag), show_progress=False, chunk_size=1,
+                         model_args={"n_threads": THREADS})
     return run, time.perf_counter() - began
 
 
@@ -142,7 +149,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20, help="samples per problem for pass@k")
     parser.add_argument("--others", type=int, default=40, help="subset size for SmolLM2 and Gemma")
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1 on a loaded machine)")
     args = parser.parse_args()
+    global THREADS
+    THREADS = args.threads
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"cores {os.cpu_count()}, {load()} (the machine is shared: figures taken under load)")
     if args.part in ("all", "sandbox"):

@@ -32,3 +32,24 @@ def test_dpo_implicit_reward_with_real_models(smollm2, gemma, tmp_path: Path) ->
     report = preference_report(run.samples)
     assert report.overall.n == 2 and 0 <= report.overall.accuracy <= 1
     json.dumps(report.to_dict())
+
+
+def test_sequence_classification_reward_model_plumbing(smollm2) -> None:  # type: ignore[no-untyped-def]
+    """No trained reward model can be downloaded here, so this loads SmolLM2's real converted
+    weights as a sequence classifier whose score head is freshly (seeded) initialised: it
+    checks the plumbing — tokenising, padding, pooling at the last real token, batching —
+    not the quality of the reward."""
+    import torch
+
+    from assay.analyses.preference import SequenceClassifierReward, reward_records
+
+    directory = smollm2.info.details["converted"]
+    pairs = read_preference_pairs(DATA)[:3]
+    torch.manual_seed(0)
+    rm = SequenceClassifierReward(directory, batch_size=2)
+    chosen, rejected = rm.rewards(pairs)
+    assert chosen.shape == rejected.shape == (3,) and all(map(math.isfinite, list(chosen) + list(rejected)))
+    alone = rm.score([pairs[1].context + " " + pairs[1].chosen])  # padding must not change a text's reward
+    assert alone[0] == pytest.approx(chosen[1], abs=1e-3)
+    report = preference_report(reward_records(pairs, chosen, rejected, "rm"))
+    assert report.overall.n == 3

@@ -263,7 +263,7 @@ def section_null(args: argparse.Namespace) -> None:
     questions = load_questions()[:: max(1, 80 // args.items)][: args.items]
     from assay.core.task import Task, TaskKind
 
-    cache = ResponseCache(Path(tempfile.mkdtemp()) / "judges.sqlite")
+    cache = ResponseCache(Path(args.cache) if args.cache else Path(tempfile.mkdtemp()) / "judges.sqlite")
     task = Task(name="mt-turn1", version="1", kind=TaskKind.GENERATE, load=lambda: questions, scorers=(),
                 generation=GenerationParams(max_tokens=96))
     smol = load_model("llamacpp:smollm2")
@@ -308,7 +308,7 @@ def section_mtbench(args: argparse.Namespace) -> None:
     from assay.models import load_model
     from assay.tasks.resolve import resolve_tasks
 
-    cache = ResponseCache(Path(tempfile.mkdtemp()) / "mtbench.sqlite")
+    cache = ResponseCache(Path(args.cache) if args.cache else Path(tempfile.mkdtemp()) / "mtbench.sqlite")
     (task,) = resolve_tasks([f"mt-bench:n={args.items},judge=llamacpp:qwen2.5-coder-0.5b,max_tokens={args.max_tokens},"
                              f"judge_max_tokens={args.max_tokens}"])
     cats = sorted({s.metadata["category"] for s in task.load()})
@@ -341,6 +341,7 @@ def main() -> None:
     parser.add_argument("--lc-items", type=int, default=400)
     parser.add_argument("--items", type=int, default=4, help="MT-Bench questions for null/mtbench")
     parser.add_argument("--max-tokens", type=int, default=96)
+    parser.add_argument("--cache", help="a response cache file to reuse across runs (default: a fresh temporary one)")
     args = parser.parse_args()
     sections = {"bt": section_bt, "tournament": section_tournament, "lc": section_lc, "null": section_null,
                 "mtbench": section_mtbench}

@@ -34,6 +34,7 @@ from assay.stats.passk import pass_at_k
 
 TEST_ERROR = "test_error"
 NOT_COUNTED = {"sandbox_error", TEST_ERROR}
+FLAKY_NOTE = " (passed on a retry: flaky)"
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ class CodeExecution:
         if not ks or any(not isinstance(x, int) or x < 1 for x in ks):
             raise ConfigError(f"k must be positive integers, got {k!r}", field="k")
         self.ks = tuple(sorted(set(ks)))
-        self.metrics = tuple(f"pass@{x}" for x in self.ks)
+        self.metrics = tuple(f"pass@{x}" for x in self.ks) + (("flaky",) if retries > 0 else ())
+        """`flaky`: the share of a sample's answers that failed and then passed on a retry."""
         self.timeout_s, self.memory_mb, self.retries = timeout_s, memory_mb, retries
         self.check_tests, self.unsafe, self.mechanism, self.concurrency = check_tests, unsafe, mechanism, concurrency
         self._sandbox: Any = None
@@ -147,7 +149,8 @@ class CodeExecution:
         return verdict
 
     def run_answers(self, sample: Sample, answers: Sequence[str]) -> list[tuple[str, str, str]]:
-        """(status, message, extracted code) of each answer."""
+        """(status, message, extracted code) of each answer; a pass after a failed attempt
+        has " (passed on a retry: flaky)" in its message."""
         problem = CodeProblem.from_sample(sample)
         broken = self.test_problem(problem)
         if broken is not None:
@@ -162,7 +165,7 @@ class CodeExecution:
                 to_run.append((i, found.code))
         results = self.sandbox.run_many([problem.program(code) for _, code in to_run])
         for (i, code), result in zip(to_run, results):
-            message = result.message + (" (passed on a retry: flaky)" if result.flaky else "")
+            message = result.message + (FLAKY_NOTE if result.flaky else "")
             out[i] = (result.status.value, message, code)
         done = [o for o in out if o is not None]
         with self._lock:
@@ -177,6 +180,8 @@ class CodeExecution:
         counted = [r for r in runs if r[0] not in NOT_COUNTED]
         n, c = len(counted), sum(r[0] == "passed" for r in counted)
         values = {f"pass@{k}": (pass_at_k(n, c, k) if n >= k else math.nan) for k in self.ks}
+        if self.retries > 0:
+            values["flaky"] = sum(FLAKY_NOTE in r[1] for r in runs) / len(runs)
         tally = Counter(r[0] for r in runs)
         first_bad = next((r for r in runs if r[0] != "passed"), None)
         note = ", ".join(f"{status} {count}" for status, count in sorted(tally.items()))

@@ -90,6 +90,11 @@ def test_retries_turn_a_flaky_failure_into_a_flagged_pass() -> None:
     result = box.run("import os, sys\nsys.exit(os.urandom(1)[0] % 2)\n")  # fails half the time
     assert result.passed
     assert result.flaky == (result.attempts > 1)
+    scorer = CodeExecution(retries=25)
+    flaky = Sample("flaky", "x", "", metadata={"entry_point": "f", "tests": "import os\nassert os.urandom(1)[0] % 2\n"})
+    score = scorer(flaky, Completion(("def f():\n    pass\n",) * 4))
+    assert score.values["pass@1"] == 1.0 and 0.0 <= score.values["flaky"] <= 1.0
+    assert "flaky" in scorer.metrics
 
 
 def test_no_silent_fallback_without_network_isolation() -> None:

@@ -104,3 +104,56 @@ def write_diagnosis_report(diag: Diagnosis, path) -> "object":  # type: ignore[n
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out
+
+
+def skills_section(runs) -> "object | None":  # type: ignore[no-untyped-def]
+    """The `<section id="skills">` of the HTML report: per task whose items carry `skills`, the
+    DINA skill chart of the runs' rows, and each adaptive run's items in the order asked.
+    None when no sample carries skills and no run is adaptive."""
+    from markupsafe import Markup
+
+    from assay.analyses.diagnose import diagnose_runs
+    from assay.errors import AssayError
+
+    parts = []
+    tasks = sorted({r.task.split("@", 1)[0] for run in runs for r in run.samples if r.metadata.get("skills")})
+    for task in tasks:
+        try:
+            diag = diagnose_runs(runs, tasks=[task], n_boot=50)
+        except (AssayError, ValueError):
+            continue  # too many skills for DINA, or none needed by enough items
+        parts.append(f"<h3>{escape(task)}</h3>{skill_chart_svg(diag)}"
+                     f"<p>Posterior probability of mastering each skill (DINA over {len(diag.rows)} row(s), "
+                     f"{len(diag.items)} items); whiskers: 95% bootstrap over items.</p>")
+    for run in runs:
+        info = run.manifest.get("adaptive") or {}
+        est = info.get("estimate")
+        if est:
+            asked = " ".join(f"{escape(i)}({a})" for i, a in zip(info["items"], info["answers"]))
+            parts.append(f"<h3>Adaptive test: {escape(run.model)}</h3><p>predicted accuracy {_pct(est['accuracy'])}% "
+                         f"[{_pct(est['ci_low'])}, {_pct(est['ci_high'])}] from {len(info['items'])} of "
+                         f"{info['calibrated_items']} items ({escape(info['stop_reason'])}); asked: {asked}</p>")
+            parts.append(_calibration_figures(info.get("calibration")))
+    if not parts:
+        return None
+    return Markup('<section id="skills"><h2>Skills and adaptive tests</h2>' + "".join(parts) + "</section>")
+
+
+def _calibration_figures(path: str | None) -> str:
+    """The item map and test-information curve of an adaptive run's calibration, when its file
+    is still where the run found it."""
+    from pathlib import Path
+
+    from assay.analyses.irt_calibration import load_calibration
+    from assay.errors import AssayError
+    from assay.report.irt import information_curve_svg, item_map_svg
+
+    if not path or not Path(path).is_file():
+        return ""
+    try:
+        cal = load_calibration(path)
+    except AssayError:
+        return ""
+    return (f"<figure>{item_map_svg(cal)}<figcaption>Item map of {escape(Path(path).name)}: difficulty vs "
+            f"discrimination; orange items misfit.</figcaption></figure><figure>{information_curve_svg(cal)}"
+            "<figcaption>Test information; ticks: calibration rows.</figcaption></figure>")

@@ -38,6 +38,8 @@ from assay.report.svg import ForestRow, format_strip, forest_plot, interval_bar
 from assay.report.efficiency import efficiency_section
 from assay.report.trajectory import agents_section
 from assay.report.arena_html import judge_audit_section
+from assay.report.diagnose import skills_section
+from assay.report.code import code_section
 from assay.store.scrub import scrub_results
 from assay.version import __version__
 
@@ -171,7 +173,9 @@ def report_context(runs: Sequence[Run], *, title: str | None = None,
         "n_samples": n_samples, "shown_samples": len(records), "truncated": len(records) < n_samples,
         "sections": [*sections, *([efficiency] if (efficiency := efficiency_section(runs)) is not None else []),
                      *([judges] if (judges := judge_audit_section(runs)) is not None else []),
-                     *([agents] if (agents := agents_section(runs)) is not None else [])],
+                     *([agents] if (agents := agents_section(runs)) is not None else []),
+                     *([skills] if (skills := skills_section(runs)) is not None else []),
+                     *([code] if (code := code_section(runs)) is not None else [])],
         "data_json": Markup(embed_json({"runs": [{"model": r["model"], "run_id": r["run_id"]} for r in run_infos],
                                         "samples": records})),
     }

@@ -140,9 +140,9 @@ class EfficiencyScorer(CodeExecution):
             raise TypeError("the dpe scorer reads generated text")
         status, message, code = self.run_answers(sample, [output.text])[0]
         if status in ("sandbox_error", "test_error"):
-            return Score({"pass@1": math.nan, "dpe": math.nan, "dpe_level": math.nan}, code, f"{status}: {message}")
+            return Score({"pass@1": math.nan, "dpe": math.nan, "dpe_level": math.nan}, code, f"{status} 1 — {message}")
         if status != "passed":
-            return Score({"pass@1": 0.0, "dpe": math.nan, "dpe_level": math.nan}, code, f"{status}: {message}")
+            return Score({"pass@1": 0.0, "dpe": math.nan, "dpe_level": math.nan}, code, f"{status} 1 — {message}")
         costs, labels = self.reference_levels(sample)
         meta = sample.metadata
         limit = max(4.0, 4.0 * costs[0] * MAX_REPEATS) + 2.0  # EvalPerf's max(4 s, 4x reference), per measurement
@@ -154,4 +154,4 @@ class EfficiencyScorer(CodeExecution):
         shown = "n/a" if cost is None else f"{cost * 1000:.3f} ms"
         refs = ", ".join(f"{label} {c * 1000:.3f} ms" for label, c in zip(labels, costs))
         return Score({"pass@1": 1.0, "dpe": match.score, "dpe_level": float(match.level)}, code,
-                     f"cost {shown}: matches {match.label} (references: {refs})")
+                     f"passed 1 — cost {shown}: matches {match.label} (references: {refs})")

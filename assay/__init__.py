@@ -22,6 +22,9 @@ from assay.agents import AgentConfig, Budget, make_env_task
 from assay.agents.metrics import pass_hat_k, summarize_episodes
 from assay.envs import Action, Environment, MultiAgentEnvironment, StepResult, ToolError, register_env, tool_schema
 from assay.analyses.adaptive import Estimator, Strategy, simulate_subset
+from assay.analyses.diagnose import diagnose_runs
+from assay.analyses.difficulty import DifficultyPredictor
+from assay.stats.passuntil import pass_rate_haldane, pass_rate_pooled
 from assay.analyses.irt_calibration import calibrate as calibrate_items, load_calibration, save_calibration
 from assay.analyses.irt_data import ResponseMatrix, matrix_from_runs, read_response_csv
 from assay.api import evaluate_adaptive, evaluate_adaptive_async
@@ -87,6 +90,10 @@ __all__ = [
     "read_response_csv",
     "save_calibration",
     "simulate_subset",
+    "DifficultyPredictor",
+    "diagnose_runs",
+    "pass_rate_haldane",
+    "pass_rate_pooled",
     "OverlapConfig",
     "calibrate_on_clean",
     "clean_subset_score",

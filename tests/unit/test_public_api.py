@@ -25,7 +25,8 @@ PUBLIC = [
     # IRT, adaptive testing (issue 13)
     "Estimator", "IRTModel", "ResponseMatrix", "Strategy", "calibrate_items", "evaluate_adaptive",
     "evaluate_adaptive_async", "fit_irt", "load_calibration", "matrix_from_runs", "read_response_csv",
-    "save_calibration", "simulate_subset",
+    "save_calibration", "simulate_subset", "DifficultyPredictor", "diagnose_runs", "pass_rate_haldane",
+    "pass_rate_pooled",
     # agents, environments, games (issue 18)
     "Action", "AgentConfig", "Budget", "Environment", "MultiAgentEnvironment", "StepResult", "ToolError",
     "make_env_task", "pass_hat_k", "register_env", "summarize_episodes", "tool_schema",

@@ -27,7 +27,8 @@ from assay.errors import ConfigError, UnknownNameError
 _INT = ("n", "seed", "trials", "max_turns", "max_tokens", "max_errors", "reply_tokens")
 _FLOAT = ("temperature", "max_seconds", "max_cost", "price_in", "price_out")
 DEFAULT_PLAYERS = {"prisoners-dilemma": "agent+tit-for-tat", "public-goods": "agent+tit-for-tat+always-defect",
-                   "cost-sharing": "agent+tit-for-tat+random", "bargaining": "agent+fair", "swarm": "agent+agent+agent"}
+                   "cost-sharing": "agent+tit-for-tat+random", "bargaining": "agent+fair", "swarm": "agent+agent+agent",
+                   "textarena": "agent+random"}
 
 
 def _coerce(name: str, key: str, value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 Four tools: a calculator, a lookup table of generated facts, a calendar and a small file
 store. Each episode is one task drawn from a seed: arithmetic, a fact lookup, a date
-question, a file read followed by a calculation, or (about a quarter of episodes) a task
+question, a file read followed by a calculation, or (a third of episodes) a task
 the tools cannot do — a fact the table does not hold, or an action no tool offers. The
 right answer to those is to say so (ToolBeHonest's "unsolvable" category, scored by
 whether the agent admits it rather than inventing an answer).

@@ -136,3 +136,16 @@ def test_assay_run_scores_a_real_models_programs(tmp_path: Path) -> None:
         assert record.scores["pass@1"] in (0.0, 1.0)  # a verdict, not a sandbox error
         assert record.metadata["score_note"]           # the status (and why) is in the log
     assert "pass@1" in run.metrics["code-gen"]
+
+
+def test_the_report_shows_a_code_section_with_statuses() -> None:
+    import assay
+    from assay.report.code import status_counts
+    from assay.report.html import build_report
+    from assay.testing.instant import InstantModel
+
+    assert status_counts("failed 2, passed 1 — failed: AssertionError") == {"failed": 2, "passed": 1}
+    run = assay.evaluate(InstantModel(), ["code-gen:n=3"], cache=None)
+    html = build_report([run])
+    section = html[html.index('<section id="code">'):]
+    assert "code-gen" in section and "pass@1" in section and "answer statuses" in section

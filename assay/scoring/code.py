@@ -109,6 +109,7 @@ class CodeExecution:
         if not ks or any(not isinstance(x, int) or x < 1 for x in ks):
             raise ConfigError(f"k must be positive integers, got {k!r}", field="k")
         self.ks = tuple(sorted(set(ks)))
+        self.k = list(self.ks)  # kept under the parameter's name, so a run's scorer spec can rebuild it
         self.metrics = tuple(f"pass@{x}" for x in self.ks) + (("flaky",) if retries > 0 else ())
         """`flaky`: the share of a sample's answers that failed and then passed on a retry."""
         self.timeout_s, self.memory_mb, self.retries = timeout_s, memory_mb, retries

@@ -98,13 +98,18 @@ def part1(args: argparse.Namespace) -> None:
         for backend in BACKENDS:
             cmd = [sys.executable, __file__, "--one", model, backend, "--n", str(args.n),
                    "--max-tokens", str(args.max_tokens), "--machine", json.dumps(machine.to_dict())]
-            done = subprocess.run(cmd, capture_output=True, text=True)
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                console.print(f"[red]{model} {backend} timed out[/] after {args.timeout} s "
+                              f"(load average {os.getloadavg()[0]:.1f})")
+                continue
             line = next((ln for ln in reversed(done.stdout.splitlines()) if ln.startswith("{")), None)
             if done.returncode != 0 or line is None:
                 console.print(f"[red]{model} {backend} failed[/]: {done.stderr.strip().splitlines()[-1:]}")
                 continue
             results.append(json.loads(line))
-            console.print(f"  done {model} {backend} ({results[-1]['wall_s']:.0f} s)")
+            console.print(f"  done {model} {backend} ({results[-1]['wall_s']:.0f} s): {line}")  # kept if killed later
     table = Table(title=f"generation on arith-gen ({args.n} items, greedy, max_tokens={args.max_tokens}); "
                         "energy ESTIMATED (no counter on this VM): CPU s × 10 W/core", title_justify="left")
     for col in ("model", "backend", "load s", "TTFT s (median)", "TPOT s (median)", "tokens/s", "peak RSS MiB",
@@ -154,6 +159,7 @@ def main() -> None:
     parser.add_argument("--scale-models", nargs="+", default=["llamacpp:qwen2.5-coder-0.5b", "llamacpp:smollm2"])
     parser.add_argument("--scale-n", type=int, default=10, help="items for part 2")
     parser.add_argument("--scale-ns", default="1,2,4,8,16")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed to each (model, backend)")
     parser.add_argument("--html", help="write part 2's report here")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "BACKEND"), help=argparse.SUPPRESS)

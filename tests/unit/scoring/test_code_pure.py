@@ -100,3 +100,21 @@ def test_generated_suites_are_seeded_and_prefix_stable() -> None:
     perf = code_perf.generate(5, 0)
     assert [len(s.metadata["perf_levels"]) for s in perf] == [3, 2, 2, 2, 2]
     assert all("def make_input" in s.metadata["perf_input"] for s in perf)
+
+
+def test_mbpp_style_files_load_and_bad_rows_name_their_line(tmp_path) -> None:
+    import json
+
+    from assay.tasks.code_tasks import load_mbpp
+
+    good = {"task_id": 11, "text": "Write a function to add two numbers.", "code": "def add(a, b):\n    return a + b\n",
+            "test_list": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"]}
+    path = tmp_path / "mbpp.jsonl"
+    path.write_text(json.dumps(good) + "\n")
+    task = load_mbpp(path)
+    (sample,) = task.load()
+    assert "assert add(1, 2) == 3" in sample.input and CodeProblem.from_sample(sample).reference == good["code"]
+    path.write_text(json.dumps(good) + "\n" + json.dumps({"text": "no tests"}) + "\n")
+    with pytest.raises(DataError) as err:
+        load_mbpp(path)
+    assert "mbpp.jsonl:2" in str(err.value) and "test_list" in str(err.value)

@@ -95,14 +95,15 @@ def part_guessing(args: argparse.Namespace, models: dict) -> None:  # type: igno
 
     sets = {"seen": seen_passages(args.n, words=args.words, seed=args.seed),
             "unseen": unseen_passages(args.n, words=args.words, seed=args.seed)}
-    print(f"\n## TS-Guessing (a rare word masked), {args.n} passages each ({_load()})")
+    style = "text up to the word, continued" if args.continuation else "instructed fill-in"
+    print(f"\n## TS-Guessing (a rare word masked; {style}), {args.n} passages each ({_load()})")
     print("| model | seen: exact match % [95% CI] | unseen: exact match % [95% CI] | seen verbatim examples |")
     print("|---|---|---|---|")
     cache = ResponseCache(None)
     for name, model in models.items():
         cells, examples = [], ""
         for label, pairs in sets.items():
-            items = guess_items([Sample(i, t, "") for i, t in pairs], args.seed)
+            items = guess_items([Sample(i, t, "") for i, t in pairs], args.seed, continuation=args.continuation)
             task = guessing_task(f"probe-{label}@ts-guess", items, max_tokens=8)
             run = evaluate(model, [task], cache, RunOptions(show_progress=False))
             rep = guess_report(label, run.rows(task.name))
@@ -217,6 +218,8 @@ def main() -> int:
     parser.add_argument("--near-up-to", type=int, default=256, help="largest corpus (MB) also scanned with MinHash")
     parser.add_argument("--tmp", default="/tmp")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--continuation", action="store_true",
+                        help="guessing: the text up to the hidden word is continued (not an instructed fill-in)")
     args = parser.parse_args()
     if args.part in ("overlap", "all"):
         part_overlap(args)

@@ -80,7 +80,7 @@ def cmd_membership(args: argparse.Namespace) -> int:
         if members is not None:
             reports = separation(members, clean, args.fpr, seed=args.seed)
             out.print(detection_table("known members vs known-clean items", reports))
-            entries[f"(known members)|{model.info.name}"] = {"model": model.info.name,
+            entries[f"(known members)|{args.model}"] = {"model": args.model,
                                                             "detection": [r.to_dict() for r in reports]}
         for task in tasks:
             samples = list(task.load())[: args.limit]
@@ -90,8 +90,8 @@ def cmd_membership(args: argparse.Namespace) -> int:
             out.print(flags_table(task.name, flags))
             if reports:
                 out.print(detection_table(f"{task.name} items vs known-clean items", reports))
-            entries[f"{task.name}|{model.info.name}"] = {
-                "model": model.info.name, "flag_score": args.flag_score,
+            entries[f"{task.name}|{args.model}"] = {
+                "model": args.model, "flag_score": args.flag_score,
                 "flags": [f.to_dict() for f in flags], "detection": [r.to_dict() for r in reports],
                 "items": [i.to_dict() for i in items]}
     finally:
@@ -123,9 +123,9 @@ def cmd_guess(args: argparse.Namespace) -> int:
     entries = {}
     try:
         for task in tasks:
-            report = run_guessing(model, task, cache, _options(args), args.seed)
+            report = run_guessing(model, task, cache, _options(args), args.seed, args.continuation)
             out.print(guess_table(report))
-            entries[f"{task.name}|{model.info.name}"] = {"model": model.info.name, **report.to_dict()}
+            entries[f"{task.name}|{args.model}"] = {"model": args.model, **report.to_dict()}
     finally:
         cache.close()
         model.close()
@@ -149,8 +149,7 @@ def cmd_rewrites(args: argparse.Namespace) -> int:
         for task in tasks:
             reports = run_rewrite_gap(model, task, cache, _options(args), args.kinds, args.seed)
             out.print(perturbation_table(task.name, reports))
-            entries[f"{task.name}|{model.info.name}"] = {"model": model.info.name,
-                                                        "reports": [r.to_dict() for r in reports]}
+            entries[f"{task.name}|{args.model}"] = {"model": args.model, "reports": [r.to_dict() for r in reports]}
     finally:
         cache.close()
         model.close()
@@ -227,6 +226,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         p.add_argument("model", help=MODEL_HELP)
         p.add_argument("tasks", nargs="+", metavar="TASK")
         p.add_argument("--cache", help="response cache file (default $ASSAY_HOME/responses.sqlite)")
+        if name == "guess":
+            p.add_argument("--continuation", action="store_true",
+                           help="items without options: give the text up to the hidden word and score the next "
+                                "word (for models that ignore a fill-in instruction)")
         if name == "rewrites":
             p.add_argument("--kinds", nargs="+", default=["distractor", "rename"],
                            help="rewrites: distractor, rename, shuffle-options")

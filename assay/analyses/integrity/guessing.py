@@ -22,14 +22,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from assay.analyses.integrity.overlap import normalise_words
+from assay.core.format import PromptFormat
 from assay.core.requests import GenerationParams
 from assay.core.sample import Sample
+from assay.core.score import Score
 from assay.core.task import Task, TaskKind
 from assay.errors import DataError
 from assay.scoring.match import ExactMatch
 from assay.stats import Interval, wilson
 
 MASK = "[MASK]"
+MIN_PREFIX_WORDS = 8
 STOPWORDS = frozenset("""a about above after again against all also among an and any are as at be because been
 before being below between both but by can could did do does doing down during each either every few for from
 further had has have having here how into its itself just more most much must neither nor not now off once only
@@ -51,7 +54,7 @@ class GuessItem:
     id: str
     prompt: str
     answer: str
-    mode: str  # "option" or "word"
+    mode: str  # "option", "word" (instructed fill-in) or "continue" (the text up to the word, continued)
 
 
 def mask_wrong_option(sample: Sample, seed: int = 0) -> GuessItem | None:
@@ -80,28 +83,43 @@ def rare_word(text: str, document_frequency: Counter[str] | None = None) -> str 
     return min(candidates, key=lambda w: (df[w], -len(w), w))
 
 
-def mask_rare_word(sample_id: str, text: str, document_frequency: Counter[str] | None = None) -> GuessItem | None:
-    word = rare_word(text, document_frequency)
+def mask_rare_word(sample_id: str, text: str, document_frequency: Counter[str] | None = None,
+                   continuation: bool = False) -> GuessItem | None:
+    """Hide the item's rare word. With `continuation` the prompt is the text up to that word
+    (the rare word is then chosen among words with at least `MIN_PREFIX_WORDS` before them),
+    for models that do not follow a fill-in instruction: small and base models continue text
+    but ignore "fill in the [MASK]" (measured: SmolLM2-135M echoes the prompt)."""
+    if continuation:
+        words = text.split()
+        text_after = " ".join(words[MIN_PREFIX_WORDS:])
+        word = rare_word(text_after, document_frequency) if text_after else None
+        if word is not None and Counter(normalise_words(text))[word] != 1:
+            word = None
+    else:
+        word = rare_word(text, document_frequency)
     if word is None:
         return None
     pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
     match = pattern.search(text)
     if match is None:
         return None
+    if continuation:
+        return GuessItem(sample_id, text[:match.start()].rstrip(), match.group(0), "continue")
     masked = text[:match.start()] + MASK + text[match.end():]
     return GuessItem(sample_id, WORD_PROMPT.format(mask=MASK, text=masked.strip()), match.group(0), "word")
 
 
-def guess_items(samples: Sequence[Sample], seed: int = 0) -> list[GuessItem]:
-    """Mask a wrong option of each multiple-choice item, else a rare word of its question.
-    Refuses a task none of whose items can be masked."""
+def guess_items(samples: Sequence[Sample], seed: int = 0, continuation: bool = False) -> list[GuessItem]:
+    """Mask a wrong option of each multiple-choice item, else a rare word of its question
+    (`continuation`: the text up to the word, to be continued). Refuses a task none of whose
+    items can be masked."""
     texts = {s.id: s.input if isinstance(s.input, str) else "\n".join(m.content for m in s.input) for s in samples}
     df: Counter[str] = Counter()
     for t in texts.values():
         df.update(set(normalise_words(t)))
     out: list[GuessItem] = []
     for s in samples:
-        item = mask_wrong_option(s, seed) if s.choices else mask_rare_word(s.id, texts[s.id], df)
+        item = mask_wrong_option(s, seed) if s.choices else mask_rare_word(s.id, texts[s.id], df, continuation)
         if item is not None:
             out.append(item)
     if not out:
@@ -110,9 +128,32 @@ def guess_items(samples: Sequence[Sample], seed: int = 0) -> list[GuessItem]:
     return out
 
 
+class FirstWordMatch:
+    """exact_match = 1 when the first word of the continuation is the hidden word (case and
+    punctuation aside): the scorer of continuation-style guessing."""
+
+    name = "first_word"
+    metrics = ("exact_match",)
+    kinds = (TaskKind.GENERATE,)
+    uses_target = True
+
+    def __call__(self, sample: Sample, output: Any) -> Score:
+        if output.error is not None:
+            return Score({"exact_match": float("nan")}, None, output.error)
+        words = normalise_words(output.text)
+        first = words[0] if words else ""
+        return Score({"exact_match": float(first == normalise_words(str(sample.target))[0])}, first, "")
+
+
 def guessing_task(name: str, items: Sequence[GuessItem], max_tokens: int = 24) -> Task:
-    """A generation task over masked items, scored by exact match with the hidden text."""
+    """A generation task over masked items, scored by exact match with the hidden text
+    (continuation items: the first generated word, from the raw text, no chat template)."""
     samples = [Sample(i.id, i.prompt, i.answer, metadata={"mode": i.mode}) for i in items]
+    if items and all(i.mode == "continue" for i in items):
+        return Task(name=name, version="ts-guess-1", kind=TaskKind.GENERATE, load=lambda: samples,
+                    scorers=(FirstWordMatch(),), generation=GenerationParams(max_tokens=min(max_tokens, 6)),
+                    chat=False, format=PromptFormat(verbatim=True), family="integrity",
+                    description="TS-Guessing: continue up to a hidden word")
     return Task(name=name, version="ts-guess-1", kind=TaskKind.GENERATE, load=lambda: samples,
                 scorers=(ExactMatch(),), generation=GenerationParams(max_tokens=max_tokens, stop=("\n",)),
                 family="integrity", description="TS-Guessing: fill in a masked option or word")
@@ -141,11 +182,12 @@ def guess_report(task: str, records: Sequence[Any]) -> GuessReport:
     return GuessReport(task, wilson(len(hits), len(scored)), verbatim, len(scored))
 
 
-def run_guessing(model: Any, task: Task, cache: Any, options: Any, seed: int = 0) -> GuessReport:
+def run_guessing(model: Any, task: Task, cache: Any, options: Any, seed: int = 0,
+                 continuation: bool = False) -> GuessReport:
     """TS-Guessing on `task`'s items (first `options.limit`) with `model`."""
     from assay.engine.run import evaluate
 
     samples = list(task.load())[: options.limit]
-    guess = guessing_task(f"{task.name}@ts-guess", guess_items(samples, seed))
+    guess = guessing_task(f"{task.name}@ts-guess", guess_items(samples, seed, continuation))
     run = evaluate(model, [guess], cache, replace(options, limit=None))
     return guess_report(task.name, run.rows(guess.name))

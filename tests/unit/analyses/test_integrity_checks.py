@@ -99,3 +99,10 @@ def test_cli_overlap_then_report(tmp_path, capsys):
     assert main(["integrity", "report", "--audit", str(audit)]) == 0
     assert "Integrity audit" in capsys.readouterr().out
     assert main(["integrity", "report", "--audit", str(tmp_path / "missing.json")]) == 2
+
+
+def test_continuation_guessing_cuts_the_text_before_a_rare_word():
+    text = "Beautiful is better than ugly. Explicit is better than implicit. Simple is better than complex."
+    (item,) = guess_items([Sample("zen", text, "")], continuation=True)
+    assert item.mode == "continue" and text.startswith(item.prompt) and MASK not in item.prompt
+    assert len(item.prompt.split()) >= 8 and text[len(item.prompt):].lstrip().startswith(item.answer)

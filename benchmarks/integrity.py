@@ -184,9 +184,9 @@ def part_overlap(args: argparse.Namespace) -> None:
     expected = {i.id for i in scan_overlap(items, [str(alone)], config).flagged}
     print(f"\n## overlap scan: {len(items)} items, 20 planted (10 exact, 10 near-copies); {len(expected)} items "
           f"overlap the planted texts ({_load()})")
-    print("| corpus | mode | seconds | MB/s | exact copies found | near-copies found | expected flags found | "
-          "false flags | load average |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| corpus | mode | seconds | MB/s | MB per CPU-second | exact copies found | near-copies found | "
+          "expected flags found | false flags | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     try:
         for size_mb in args.sizes:
             path = folder / f"corpus-{size_mb}mb.txt"
@@ -194,13 +194,16 @@ def part_overlap(args: argparse.Namespace) -> None:
             modes = [False, True] if size_mb <= args.near_up_to else [False]
             for near in modes:
                 load = _load()
+                cpu = time.process_time()
                 rep = scan_overlap(items, [str(path)], replace(config, near_duplicates=near), progress=True)
+                cpu = time.process_time() - cpu
                 found = {i.id: i for i in rep.items}
                 exact = sum(found[c.id].exact for c in chosen[0::2])
                 near_found = sum(found[c.id].near for c in chosen[1::2])
                 flagged = {i.id for i in rep.flagged}
                 print(f"| {rep.corpus.bytes / 1e6:.0f} MB | {'13-gram + MinHash' if near else '13-gram'} | "
-                      f"{rep.seconds:.1f} | {rep.mb_per_s:.1f} | {exact}/10 | {near_found if near else '—'}/10 | "
+                      f"{rep.seconds:.1f} | {rep.mb_per_s:.1f} | {rep.corpus.bytes / 1e6 / cpu:.1f} | {exact}/10 | "
+                      f"{near_found if near else '—'}/10 | "
                       f"{len(flagged & expected)}/{len(expected)} | {len(flagged - expected)} | {load} |")
             path.unlink()
     finally:

@@ -26,11 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 import assay
 from assay.scoring.sandbox import Sandbox, SandboxLimits, flaky_rate
-from assay.stats.passk import pass_at_k_ci
 
 OUT = Path(__file__).resolve().parent.parent / "runs" / "humaneval"
 CACHE = OUT / "cache.sqlite"
@@ -59,26 +56,24 @@ def run_task(model: str, task: str, tag: str) -> tuple[assay.Run, float]:
 
 
 def pass_figures(run: assay.Run, ks: tuple[int, ...]) -> dict[str, object]:
+    """Each pass@k with the run's own interval: Wilson when every problem's value is 0 or 1
+    (greedy pass@1), else a t interval over problems (each problem one cluster)."""
     records = run.samples
+    task = next(iter(run.tasks.values()))
     out: dict[str, object] = {}
     for k in ks:
-        values = np.array([r.scores.get(f"pass@{k}", float("nan")) for r in records], dtype=float)
-        kept = values[~np.isnan(values)]
-        from assay.stats.passk import problem_mean_ci
-
-        ci = problem_mean_ci(kept)
-        out[f"pass@{k}"] = (ci.estimate, ci.low, ci.high, int(kept.size), int(values.size - kept.size))
-    tokens = sum(r.tokens_out for r in records)
-    out["tokens_out"] = tokens
+        m = task.metrics[f"pass@{k}"]
+        out[f"pass@{k}"] = (m.value, m.ci_low, m.ci_high, m.n, m.n_failed, m.method)
+    out["tokens_out"] = sum(r.tokens_out for r in records)
     return out
 
 
 def show(label: str, figures: dict[str, object], seconds: float) -> None:
     for key, value in figures.items():
         if key.startswith("pass@"):
-            est, low, high, n, left_out = value  # type: ignore[misc]
-            print(f"  {label} {key}: {100 * est:.1f}% [{100 * low:.1f}, {100 * high:.1f}] "
-                  f"(n={n} problems, {left_out} not counted)")
+            est, low, high, n, left_out, method = value  # type: ignore[misc]
+            print(f"  {label} {key}: {100 * est:.1f}% [{100 * low:.1f}, {100 * high:.1f}] ({method}; "
+                  f"n={n} problems, {left_out} not counted)")
     tokens = figures["tokens_out"]
     print(f"  {label}: {tokens} tokens generated in {seconds:.0f} s ({load()})")
 

@@ -89,4 +89,17 @@ def classify(exit_code: int | None, stderr: str, *, timed_out: bool, started: bo
     if signo > 0 and signo < signal.NSIG:
         name = signal.Signals(signo).name if signo in signal.Signals._value2member_map_ else str(signo)
         return Status.KILLED, f"killed by {name}"
-    return Status.FAILED, tail or f"exit code {exit_code}"
+    return Status.FAILED, failure_message(stderr) or f"exit code {exit_code}"
+
+
+def failure_message(stderr: str) -> str:
+    """The exception line of a traceback, with the source line that raised it when the
+    exception says nothing itself (a bare `assert` gives just "AssertionError")."""
+    lines = [line.rstrip() for line in stderr.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    tail = lines[-1].strip()
+    if ":" in tail or len(lines) < 2:
+        return tail
+    source = [ln.strip() for ln in lines[:-1] if ln.startswith("    ") and not ln.strip().startswith(("File ", "^", "~"))]
+    return f"{tail} at: {source[-1][:200]}" if source else tail

@@ -118,3 +118,12 @@ def test_mbpp_style_files_load_and_bad_rows_name_their_line(tmp_path) -> None:
     with pytest.raises(DataError) as err:
         load_mbpp(path)
     assert "mbpp.jsonl:2" in str(err.value) and "test_list" in str(err.value)
+
+
+def test_a_bare_assert_failure_names_the_failing_test_line() -> None:
+    from assay.scoring.sandbox.result import failure_message
+
+    tb = ("Traceback (most recent call last):\n  File \"/tmp/work/main.py\", line 9, in <module>\n"
+          "    assert f(2) == 5\n           ^^^^^^^^^\nAssertionError\n")
+    assert failure_message(tb) == "AssertionError at: assert f(2) == 5"
+    assert failure_message("Traceback\nValueError: bad input") == "ValueError: bad input"

@@ -41,15 +41,9 @@ def cmd_overlap(args: argparse.Namespace) -> int:
     return 0
 
 
-def _texts_file(path: str) -> list[tuple[str, str]]:
-    from assay.analyses.integrity.corpus import CorpusStats, stream_corpus
-
-    docs = list(stream_corpus([path], CorpusStats(), strict=True))
-    return [(d.source, d.text) for d in docs if d.text.strip()]
-
-
 def cmd_membership(args: argparse.Namespace) -> int:
     from assay.analyses.integrity.audit import save_section
+    from assay.analyses.integrity.corpus import read_texts
     from assay.analyses.integrity.membership import flag_items, score_membership, separation
     from assay.analyses.integrity.overlap import sample_text
     from assay.analyses.integrity.probes import seen_passages, unseen_passages
@@ -59,7 +53,7 @@ def cmd_membership(args: argparse.Namespace) -> int:
 
     tasks = resolve_tasks(args.tasks, seed=args.seed) if args.tasks else []
     if args.clean:
-        clean_texts = [t for f in args.clean for t in _texts_file(f)]
+        clean_texts = read_texts(args.clean)
     else:
         clean_texts = unseen_passages(args.n_clean, seed=args.seed + 1)
     model = load_model(args.model)
@@ -73,7 +67,7 @@ def cmd_membership(args: argparse.Namespace) -> int:
         clean = scores(clean_texts)
         members = None
         if args.members:
-            members = scores([t for f in args.members for t in _texts_file(f)])
+            members = scores(read_texts(args.members))
         elif args.self_check:
             members = scores(seen_passages(args.self_check, seed=args.seed))
         entries: dict[str, Any] = {}

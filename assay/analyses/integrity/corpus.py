@@ -236,3 +236,19 @@ def stream_corpus(paths: Sequence[str], stats: CorpusStats, *, text_field: str =
                 on_bytes(max(0, os.path.getsize(path) - read))
             except OSError:
                 pass
+
+
+def read_texts(paths: Sequence[str], text_field: str = "text") -> list[tuple[str, str]]:
+    """(source, text) items from files: one per JSONL row or Parquet row, one per paragraph
+    (blank-line separated) of a text file. For known-clean or known-seen item sets, which fit
+    in memory; a bad file is an error here, not skipped, since every item counts."""
+    out: list[tuple[str, str]] = []
+    for doc in stream_corpus(paths, CorpusStats(), text_field=text_field, strict=True):
+        if _kind(Path(doc.source.split("@")[0].split(":")[0].split("#")[0])) == "text":
+            paragraphs = [p.strip() for p in doc.text.split("\n\n")]
+            out += [(f"{doc.source}¶{i}", p) for i, p in enumerate(paragraphs) if p]
+        elif doc.text.strip():
+            out.append((doc.source, doc.text))
+    if not out:
+        raise DataError(f"no text in {', '.join(paths)}", field="texts")
+    return out

@@ -106,3 +106,15 @@ def test_continuation_guessing_cuts_the_text_before_a_rare_word():
     (item,) = guess_items([Sample("zen", text, "")], continuation=True)
     assert item.mode == "continue" and text.startswith(item.prompt) and MASK not in item.prompt
     assert len(item.prompt.split()) >= 8 and text[len(item.prompt):].lstrip().startswith(item.answer)
+
+
+def test_read_texts_splits_paragraphs_and_rows(tmp_path):
+    from assay.analyses.integrity.corpus import read_texts
+
+    (tmp_path / "a.txt").write_text("One paragraph.\n\nAnother one.\n")
+    (tmp_path / "b.jsonl").write_text('{"text": "a row"}\n{"text": "another row"}\n')
+    texts = read_texts([str(tmp_path / "a.txt"), str(tmp_path / "b.jsonl")])
+    assert [t for _, t in texts] == ["One paragraph.", "Another one.", "a row", "another row"]
+    (tmp_path / "c.txt").write_bytes(b"\xff\xfe bad")
+    with pytest.raises(DataError, match="c.txt"):
+        read_texts([str(tmp_path / "c.txt")])

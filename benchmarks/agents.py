@@ -35,6 +35,7 @@ ENV_OPTIONS = {
     "tools": {"max_turns": 4}, "chat": {}, "memory": {"facts": 2, "max_turns": 12}, "rag": {"retrieval": "bm25"},
     "rag-closed": {"retrieval": "none"}, "prisoners-dilemma": {"rounds": 3}, "public-goods": {"rounds": 3},
     "cost-sharing": {"rounds": 3}, "bargaining": {"rounds": 4}, "swarm": {"rounds": 4, "max_turns": 4},
+    "bfcl": {"category": "simple_python", "max_turns": 3}, "textarena": {"max_turns": 9},
 }
 console = Console(width=160)
 
@@ -90,6 +91,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3)
     parser.add_argument("--trials", type=int, default=2)
     parser.add_argument("--no-server", action="store_true")
+    parser.add_argument("--threads", default="1", help="llama.cpp threads in-process (1: its spinning thread barrier "
+                                                       "collapses on a machine shared by other jobs)")
+    parser.add_argument("--server-envs", default=None, help="environments behind the server (default: --envs)")
+    parser.add_argument("--tournament-models", default=None, help="models in the tournament (default: --models)")
     parser.add_argument("--no-tournament", action="store_true")
     args = parser.parse_args()
     cache = ResponseCache(Path(tempfile.mkdtemp()) / "agents.sqlite")
@@ -99,21 +104,25 @@ def main() -> None:
         table.add_column(col)
     loaded = {}
     for alias in args.models.split(","):
-        loaded[alias] = model = load_model(f"llamacpp:{alias}")
+        loaded[alias] = model = load_model(f"llamacpp:{alias}", ModelOptions(extra={"n_threads": args.threads}))
         for env in args.envs.split(","):
             table.add_row(*run_env(model, f"llamacpp:{alias}", env, args.n, args.trials, cache))
-            console.print(table.rows[-1] if False else f"done {alias} {env}")
+            console.print(f"done {alias} {env}")
         if not args.no_server:
             from tests.support.llama_server import LlamaServer
 
             gguf = Path(resolve_spec(alias).partition(":")[2])
             with LlamaServer(gguf) as server:
                 api = load_model(f"openai:{alias}@{server.base_url}", ModelOptions(extra={"body.repeat_penalty": "1.0"}))
-                for env in args.envs.split(","):
+                for env in (args.server_envs or args.envs).split(","):
                     table.add_row(*run_env(api, f"server:{alias}", env, args.n, args.trials, cache))
+                    console.print(f"done server {alias} {env}")
                 api.close()
     console.print(table)
     if not args.no_tournament:
+        for alias in (args.tournament_models or "").split(","):
+            if alias and alias not in loaded:
+                loaded[alias] = load_model(f"llamacpp:{alias}", ModelOptions(extra={"n_threads": args.threads}))
         console.print(tournament(loaded, args.n, cache))
     for model in loaded.values():
         model.close()

@@ -267,3 +267,18 @@ def test_bad_options_name_the_field() -> None:
         make_env_task("prisoners-dilemma", {"players": "agent"})
     with pytest.raises(ConfigError, match="retrieval"):
         make_env_task("rag", {"retrieval": "magic"})
+
+
+def test_env_tasks_resolve_from_the_command_line_and_task_files(tmp_path: Path) -> None:
+    from assay.tasks.resolve import resolve_task
+
+    (task,) = resolve_task("env:tools:n=3,kind=lookup,max_turns=5")
+    assert task.name == "env:tools:kind=lookup" and len(task.load()) == 3
+    assert task.source["budget"]["max_turns"] == 5
+    path = tmp_path / "lookup.yaml"
+    path.write_text("env: memory\nname: memory-small\noptions: {n: 2, facts: 2, trials: 2}\n")
+    (from_file,) = resolve_task(str(path))
+    assert from_file.name == "memory-small" and len(from_file.load()) == 4
+    path.write_text("env: memory\noptions: {n: 2}\nturns: 3\n")
+    with pytest.raises(ConfigError, match="lookup.yaml.*turns"):
+        resolve_task(str(path))

@@ -248,6 +248,8 @@ def item_pools(run: Run, task: Task, samples: Sequence[Sample]) -> list[ItemPool
 def _subsets(n_max: int, n: int, count: int, rng: np.random.Generator) -> np.ndarray:
     if n >= n_max:
         return np.arange(n_max)[None, :]
+    if n == 1:  # every singleton: exact, and majority@1 = best-of-1 = pass@1
+        return np.arange(n_max)[:, None]
     return np.array([rng.choice(n_max, size=n, replace=False) for _ in range(count)])
 
 
@@ -326,10 +328,15 @@ def curve_points(model: str, pools: Sequence[ItemPool], settings: ScaleSettings,
             else:
                 acc = [best_of_accuracy(p, n, settings.subsets, rng, settings.verifier) for p in pools]
             finite = [a for a in acc if math.isfinite(a)]
-            acc_ci = mean_ci(finite) if finite else _nan_interval()
+            acc_ci = _clipped(mean_ci(finite)) if finite else _nan_interval()
             points.append(ScalePoint(model, method, n, acc_ci, mean_ci(tokens), energy,
                                      label if energy is not None else ("unavailable" if label else None), cost))
     return points
+
+
+def _clipped(ci: Interval) -> Interval:
+    """An accuracy's t interval over few items can leave [0, 1]; an accuracy cannot."""
+    return replace(ci, low=max(0.0, ci.low), high=min(1.0, ci.high)) if math.isfinite(ci.low) else ci
 
 
 def _nan_interval() -> Interval:

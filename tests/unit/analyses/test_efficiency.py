@@ -4,7 +4,7 @@ cost-of-pass, the roofline, scaling-curve expectations and the Pareto front."""
 from __future__ import annotations
 
 import math
-from itertools import combinations
+from itertools import permutations
 from pathlib import Path
 
 import numpy as np
@@ -126,12 +126,13 @@ def _pool(correct: list[int], answers: list[str], verifier: list[float] | None =
 
 
 def test_majority_and_best_of_match_exact_enumeration() -> None:
-    """The Monte Carlo expectation over N-subsets equals the exact average over all subsets."""
+    """The Monte Carlo expectation over N-subsets equals the exact average over all subsets
+    (majority: over all orderings too, since a tie goes to the answer drawn first, i.e. at random)."""
     pool = _pool([1, 0, 0, 1, 1, 0], ["7", "3", "3", "7", "7", "5"], [-0.1, -0.5, -0.2, -0.9, -0.3, -0.05])
     rng = np.random.default_rng(0)
     for n in (1, 2, 3):
         exact_major, exact_best = [], []
-        for idx in combinations(range(6), n):
+        for idx in permutations(range(6), n):
             votes: dict[str, int] = {}
             for i in idx:
                 votes[pool.answers[i]] = votes.get(pool.answers[i], 0) + 1

@@ -56,6 +56,11 @@ def cmd_membership(args: argparse.Namespace) -> int:
         clean_texts = read_texts(args.clean)
     else:
         clean_texts = unseen_passages(args.n_clean, seed=args.seed + 1)
+        if tasks:
+            console.print("[yellow]note:[/] the default clean items are generated narrative sentences, unlike most "
+                          "tasks' items: flags and AUROCs against them measure style as well as membership. Pass "
+                          "--clean with fresh items like the task's (paraphrases, or new items of the same kind).",
+                          highlight=False)
     model = load_model(args.model)
     reference = load_model(args.reference) if args.reference else None
     show = not args.quiet

@@ -107,9 +107,15 @@ def main() -> None:
                         results[("plain random", "mean", k)].append(
                             (abs(mean - truth), ci.low <= truth <= ci.high, ci.high - ci.low))
         print(f"fold {f + 1}/{args.folds} done ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
-    print(f"\n{matrix.values.shape[0]} rows x {n_items} items from {args.csv}; {args.model}, "
-          f"{args.folds}-fold leave-models-out, {args.boot} bootstrap refits; "
-          f"{time.time() - t0:.0f} s, load average {os.getloadavg()[0]:.1f} (shared machine)\n")
+        # the table so far after every fold: a run cut short still leaves its figures
+        print_table(results, lambdas, ks, n_items, misfits,
+                    f"{matrix.values.shape[0]} rows x {n_items} items from {args.csv}; {args.model}, "
+                    f"{args.folds}-fold leave-models-out ({f + 1} fold(s) done), {args.boot} bootstrap refits; "
+                    f"{time.time() - t0:.0f} s, load average {os.getloadavg()[0]:.1f} (shared machine)")
+
+
+def print_table(results, lambdas, ks, n_items, misfits, header) -> None:  # type: ignore[no-untyped-def]
+    print(f"\n{header}\n")
     print("| items | strategy | estimator | MAE (pts) | x random | 95% coverage | mean CI width (pts) | gpirt lambda |")
     print("|---|---|---|---|---|---|---|---|")
     for k in ks:
@@ -122,7 +128,8 @@ def main() -> None:
             lam = (f"{np.mean(lambdas[(key[0], k)]):.2f}" if key[1] == "gpirt" else "")
             print(f"| {k} ({k / n_items:.0%}) | {key[0]} | {key[1]} | {100 * mae:.2f} | {mae / base:.2f} | "
                   f"{100 * cov:.1f}% | {100 * width:.1f} | {lam} |")
-    print(f"\nanchors/gpirt rows flagged for poor person fit: {misfits}")
+    print(f"\nanchors/gpirt rows flagged for poor person fit: {misfits} (held-out rows: "
+          f"{len(results[('plain random', 'mean', ks[0])])})", flush=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from assay.errors import ConfigError, DataError, MissingDependencyError
 CHUNK_BYTES = 8 * 2**20
 """Plain text is read this many bytes at a time; a chunk ends at a whitespace so no word is cut."""
 
-TEXT_SUFFIXES = {".txt", ".md", ".rst", ".text", ""}
+OVERLAP_BYTES = 64 * 1024
+"""Each chunk of a large text file starts with this much of the previous one (from a word
+boundary), so an item that straddles two chunks is still found whole."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def _check_text(data: bytes, where: str) -> str:
 def _text_documents(path: Path) -> Iterator[Document]:
     offset = 0
     carry = b""
+    overlap = b""  # the end of the previous chunk, read again so no match is cut at a chunk edge
     with _open_binary(path) as fh:
         while True:
             block = fh.read(CHUNK_BYTES)
@@ -122,12 +125,15 @@ def _text_documents(path: Path) -> Iterator[Document]:
                 data, carry = data[:cut], data[cut:]
             else:
                 carry = b""
-            text = _check_text(data, f"the chunk at byte {offset}")
+            text = _check_text(overlap + data, f"the chunk at byte {offset}")
             chunked = offset > 0 or len(block) == CHUNK_BYTES
             yield Document(text, f"{path}@{offset}" if chunked else str(path), len(data))
             offset += len(data)
             if not block:
                 return
+            tail = data[-OVERLAP_BYTES:]
+            space = max(tail.find(b" "), tail.find(b"\n")) if len(data) > OVERLAP_BYTES else 0
+            overlap = tail[space:] if space >= 0 else b""
 
 
 def _jsonl_documents(path: Path, text_field: str, bad_line: Callable[[str, str], None]) -> Iterator[Document]:

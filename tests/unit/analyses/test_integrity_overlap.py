@@ -120,3 +120,19 @@ def test_parquet_text_column(tmp_path):
     exact = {i.id: i for i in rep.items}["exact"]
     assert exact.exact and exact.span_source.endswith("#1")
     assert {i.id: i for i in rep.items}["clean-0"].exact  # a corpus row equal to an item is found
+
+
+def test_an_item_straddling_two_chunks_is_found(tmp_path, monkeypatch):
+    from assay.analyses.integrity import corpus
+
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(corpus, "OVERLAP_BYTES", 1024)
+    item = "Mara stacked seven blue crates beside the harbour wall before the ferry from Ostrand arrived at noon"
+    filler = " ".join(f"w{i}" for i in range(3000))
+    text = filler[:4000] + " " + item + " " + filler
+    (tmp_path / "big.txt").write_text(text)
+    rep = scan_overlap([ItemText("t", "1", item)], [str(tmp_path / "big.txt")], OverlapConfig())
+    (found,) = rep.items
+    assert found.exact and found.coverage == 1.0 and "big.txt@" in found.span_source
+    assert len(found.span.split()) >= 17  # the whole item in one span, not two halves
+    assert rep.corpus.bytes == len(text.encode())  # the re-read overlap is not counted twice

@@ -26,7 +26,7 @@ QUIET = RunOptions(show_progress=False)
 @pytest.fixture(scope="module")
 def scored(smollm2):
     seen = seen_passages(8, words=64, seed=1)
-    unseen = unseen_passages(20, words=64, seed=1)
+    unseen = unseen_passages(16, words=64, seed=1)
     members = score_membership(smollm2, [t for _, t in seen], [i for i, _ in seen])
     clean = score_membership(smollm2, [t for _, t in unseen], [i for i, _ in unseen])
     return members, clean
@@ -41,7 +41,7 @@ def test_per_token_detail_adds_up(scored):
 
 def test_membership_scores_separate_famous_passages_from_fresh_text(scored):
     members, clean = scored
-    reports = {r.name: r for r in separation(members, clean[:10], n_resamples=300)}
+    reports = {r.name: r for r in separation(members, clean[:8], n_resamples=300)}
     assert set(reports) == {"perplexity", "zlib", "min_k", "min_k_pp"}  # no reference model given
     best = max(r.auroc.estimate for r in reports.values())
     assert best >= 0.85, {k: r.auroc.estimate for k, r in reports.items()}
@@ -50,11 +50,11 @@ def test_membership_scores_separate_famous_passages_from_fresh_text(scored):
 
 def test_false_positive_rate_is_measured_on_clean_items(scored):
     _, clean = scored
-    flags = flag_items(clean[10:], clean[:10], target_fpr=0.1)
+    flags = flag_items(clean[8:], clean[:8], target_fpr=0.1)
     for f in flags:
-        assert f.calibration.n_clean == 10
+        assert f.calibration.n_clean == 8
         assert 0 <= f.calibration.fpr.low <= f.calibration.fpr.estimate <= f.calibration.fpr.high <= 1
-        assert len(f.flagged) <= 5  # fresh items are rarely flagged by a threshold set on fresh items
+        assert len(f.flagged) <= 4  # fresh items are rarely flagged by a threshold set on fresh items
 
 
 @pytest.fixture(scope="module")

@@ -118,3 +118,13 @@ def test_read_texts_splits_paragraphs_and_rows(tmp_path):
     (tmp_path / "c.txt").write_bytes(b"\xff\xfe bad")
     with pytest.raises(DataError, match="c.txt"):
         read_texts([str(tmp_path / "c.txt")])
+
+
+def test_the_report_section_escapes_item_ids():
+    from assay.analyses.integrity.audit import TaskIntegrity
+    from assay.report.integrity import integrity_section, integrity_table
+
+    row = TaskIntegrity("t<b>", "m", overlap_flagged=["<script>alert(1)</script>"], overlap_n=3)
+    html = str(integrity_section([row]))
+    assert "<script>alert" not in html and "&lt;script&gt;" in html and 'id="integrity"' in html
+    assert integrity_table([row]).row_count == 1

@@ -79,8 +79,10 @@ def tournament(models: dict, n: int, cache: ResponseCache) -> Table:
                                  models={"rival": models[opp]} if opp in models else None)
             run = evaluate(models[row], [task], cache, RunOptions(show_progress=False))
             m = run.tasks[task.name].metrics
-            table.add_row(row, opp, _fmt(m["cooperation"].value), _fmt(m["payoff"].value),
-                          _fmt(m["efficiency"].value), _fmt(m["gini"].value))
+            cells = [row, opp, _fmt(m["cooperation"].value), _fmt(m["payoff"].value), _fmt(m["efficiency"].value),
+                     _fmt(m["gini"].value)]
+            table.add_row(*cells)
+            console.print("PD " + " | ".join(cells), highlight=False)
     return table
 
 
@@ -105,9 +107,10 @@ def main() -> None:
     loaded = {}
     for alias in args.models.split(","):
         loaded[alias] = model = load_model(f"llamacpp:{alias}", ModelOptions(extra={"n_threads": args.threads}))
-        for env in args.envs.split(","):
-            table.add_row(*run_env(model, f"llamacpp:{alias}", env, args.n, args.trials, cache))
-            console.print(f"done {alias} {env}")
+        for env in filter(None, args.envs.split(",")):
+            row = run_env(model, f"llamacpp:{alias}", env, args.n, args.trials, cache)
+            table.add_row(*row)
+            console.print(" | ".join(row), highlight=False)  # as it comes: a long run can be stopped
         if not args.no_server:
             from tests.support.llama_server import LlamaServer
 
@@ -115,8 +118,9 @@ def main() -> None:
             with LlamaServer(gguf) as server:
                 api = load_model(f"openai:{alias}@{server.base_url}", ModelOptions(extra={"body.repeat_penalty": "1.0"}))
                 for env in (args.server_envs or args.envs).split(","):
-                    table.add_row(*run_env(api, f"server:{alias}", env, args.n, args.trials, cache))
-                    console.print(f"done server {alias} {env}")
+                    row = run_env(api, f"server:{alias}", env, args.n, args.trials, cache)
+                    table.add_row(*row)
+                    console.print(" | ".join(row), highlight=False)
                 api.close()
     console.print(table)
     if not args.no_tournament:

@@ -118,7 +118,8 @@ def _text_documents(path: Path) -> Iterator[Document]:
             if not block and not carry:
                 return
             data = carry + block
-            if block:
+            at_end = len(block) < CHUNK_BYTES  # a short read is the end of the file (files and gzip read fully)
+            if not at_end:  # more follows: cut at the last space so no word is split across chunks
                 cut = max(data.rfind(b" "), data.rfind(b"\n"))
                 if cut <= 0:
                     cut = len(data)
@@ -126,10 +127,10 @@ def _text_documents(path: Path) -> Iterator[Document]:
             else:
                 carry = b""
             text = _check_text(overlap + data, f"the chunk at byte {offset}")
-            chunked = offset > 0 or len(block) == CHUNK_BYTES
+            chunked = offset > 0 or not at_end
             yield Document(text, f"{path}@{offset}" if chunked else str(path), len(data))
             offset += len(data)
-            if not block:
+            if at_end:
                 return
             tail = data[-OVERLAP_BYTES:]
             space = max(tail.find(b" "), tail.find(b"\n")) if len(data) > OVERLAP_BYTES else 0

@@ -92,17 +92,21 @@ def test_infinite_loop_times_out_within_the_limit(box: Sandbox) -> None:
 
 
 def test_writes_outside_the_work_dir_never_reach_the_host(box: Sandbox, tmp_path: Path) -> None:
+    # /usr is visible in the sandbox, read-only; the checkout may sit under /tmp or /home, which
+    # the sandbox hides (a write there fails as a missing directory): either way it must be refused.
+    in_usr = Path("/usr/local") / f"assay-escape-{uuid.uuid4().hex[:8]}.txt"
     in_repo = Path(__file__).resolve().parent / f"escape-{uuid.uuid4().hex[:8]}.txt"
     in_tmp = tmp_path / "escape.txt"
-    program = (f"import pathlib\nfor p in [{str(in_repo)!r}, {str(in_tmp)!r}]:\n    try:\n"
+    program = (f"import pathlib\nfor p in [{str(in_usr)!r}, {str(in_repo)!r}, {str(in_tmp)!r}]:\n    try:\n"
                "        pathlib.Path(p).write_text('pwned')\n        print('wrote', p)\n"
                "    except OSError as e:\n        print('refused', p, e)\n"
                "open('inside.txt', 'w').write('fine')\nprint(open('inside.txt').read())\n")
     result = box.run(program)
     assert result.status is Status.PASSED
-    assert f"refused {in_repo}" in result.stdout and "Read-only file system" in result.stdout
+    assert f"refused {in_usr}" in result.stdout and "Read-only file system" in result.stdout
+    assert f"refused {in_repo}" in result.stdout and f"refused {in_tmp}" in result.stdout
     assert "fine" in result.stdout  # the work directory itself is writable
-    assert not in_repo.exists() and not in_tmp.exists()  # /tmp inside is a throwaway tmpfs
+    assert not in_usr.exists() and not in_repo.exists() and not in_tmp.exists()  # /tmp inside is a throwaway tmpfs
 
 
 def test_files_under_home_cannot_be_read(box: Sandbox) -> None:

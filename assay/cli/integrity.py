@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from assay.cli._console import MODEL_HELP, console, out
 
@@ -109,11 +109,11 @@ def _cache(args: argparse.Namespace) -> Any:
     return ResponseCache(Path(args.cache) if args.cache else default_cache_path())
 
 
-def cmd_guess(args: argparse.Namespace) -> int:
+def _each_task(args: argparse.Namespace, section: str, check: Callable[[Any, Any, Any], dict[str, Any]]) -> int:
+    """Run one model check over each task (the model and cache opened once, closed whatever
+    happens), then add every task's entry to the audit file's `section`."""
     from assay.analyses.integrity.audit import save_section
-    from assay.analyses.integrity.guessing import run_guessing
     from assay.models import load_model
-    from assay.report.integrity import guess_table
     from assay.tasks.resolve import resolve_tasks
 
     tasks = resolve_tasks(args.tasks, seed=args.seed)
@@ -122,39 +122,37 @@ def cmd_guess(args: argparse.Namespace) -> int:
     entries = {}
     try:
         for task in tasks:
-            report = run_guessing(model, task, cache, _options(args), args.seed, args.continuation)
-            out.print(guess_table(report))
-            entries[f"{task.name}|{args.model}"] = {"model": args.model, **report.to_dict()}
+            entries[f"{task.name}|{args.model}"] = {"model": args.model, **check(model, task, cache)}
     finally:
         cache.close()
         model.close()
-    path = save_section(args.audit, "guessing", entries)
+    path = save_section(args.audit, section, entries)
     console.print(f"added to {path}", highlight=False)
     return 0
+
+
+def cmd_guess(args: argparse.Namespace) -> int:
+    from assay.analyses.integrity.guessing import run_guessing
+    from assay.report.integrity import guess_table
+
+    def check(model: Any, task: Any, cache: Any) -> dict[str, Any]:
+        report = run_guessing(model, task, cache, _options(args), args.seed, args.continuation)
+        out.print(guess_table(report))
+        return report.to_dict()
+
+    return _each_task(args, "guessing", check)
 
 
 def cmd_rewrites(args: argparse.Namespace) -> int:
-    from assay.analyses.integrity.audit import save_section
     from assay.analyses.integrity.rewrites import run_rewrite_gap
-    from assay.models import load_model
     from assay.report.robustness import perturbation_table
-    from assay.tasks.resolve import resolve_tasks
 
-    tasks = resolve_tasks(args.tasks, seed=args.seed)
-    model = load_model(args.model)
-    cache = _cache(args)
-    entries = {}
-    try:
-        for task in tasks:
-            reports = run_rewrite_gap(model, task, cache, _options(args), args.kinds, args.seed)
-            out.print(perturbation_table(task.name, reports))
-            entries[f"{task.name}|{args.model}"] = {"model": args.model, "reports": [r.to_dict() for r in reports]}
-    finally:
-        cache.close()
-        model.close()
-    path = save_section(args.audit, "rewrites", entries)
-    console.print(f"added to {path}", highlight=False)
-    return 0
+    def check(model: Any, task: Any, cache: Any) -> dict[str, Any]:
+        reports = run_rewrite_gap(model, task, cache, _options(args), args.kinds, args.seed)
+        out.print(perturbation_table(task.name, reports))
+        return {"reports": [r.to_dict() for r in reports]}
+
+    return _each_task(args, "rewrites", check)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

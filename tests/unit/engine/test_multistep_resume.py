@@ -6,26 +6,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.killed_runs import cached_rows, start_run
 
 
 def _start(cache: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.support.multistep_run", str(cache), str(out)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def _cached_rows(cache: Path) -> int:
-    try:
-        with sqlite3.connect(cache, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-    except sqlite3.Error:
-        return 0
+    return start_run("tests.support.multistep_run", cache, out)
 
 
 def test_sigkill_mid_run_then_rerun_matches_an_uninterrupted_run(tmp_path: Path) -> None:
@@ -38,11 +27,11 @@ def test_sigkill_mid_run_then_rerun_matches_an_uninterrupted_run(tmp_path: Path)
     cache = tmp_path / "killed.sqlite"
     proc = _start(cache, tmp_path / "never.json")
     deadline = time.monotonic() + 60
-    while _cached_rows(cache) < 60 and time.monotonic() < deadline:
+    while cached_rows(cache) < 60 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
-    kept = _cached_rows(cache)
+    kept = cached_rows(cache)
     assert 60 <= kept < 240, kept  # killed part-way, with committed answers
     assert not (tmp_path / "never.json").exists()
 

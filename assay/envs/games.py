@@ -66,6 +66,12 @@ class _Repeated(MultiAgentEnvironment):
         self.cooperative += sum(cooperative)
         self.moves += len(cooperative)
 
+    def _round_views(self, results: list[str], ask: str) -> tuple[list[str], bool]:
+        """Each player's view after a round (its result, then what to reply next unless the
+        game is over) and whether it is over."""
+        done = self.round >= self.rounds
+        return [text if done else f"{text} Round {self.round + 1}: {ask}" for text in results], done
+
     def episode_metrics(self) -> dict[str, float]:
         optimum = self.optimum() * max(self.round, 1)
         return {"cooperation": self.cooperative / self.moves if self.moves else float("nan"),
@@ -105,11 +111,9 @@ class PrisonersDilemma(_Repeated):
         a, b = moves
         pa, pb = self.PAYOFF[(a, b)]
         self._record(moves, [pa, pb], [a == "C", b == "C"])
-        done = self.round >= self.rounds
-        obs = []
-        for me, them, mine in ((a, b, pa), (b, a, pb)):
-            text = f"Round {self.round}: you chose {me}, the other chose {them}; you got {mine} points."
-            obs.append(text if done else text + f" Round {self.round + 1}: reply with C or D.")
+        obs, done = self._round_views(
+            [f"Round {self.round}: you chose {me}, the other chose {them}; you got {mine} points."
+             for me, them, mine in ((a, b, pa), (b, a, pb))], "reply with C or D.")
         return obs, [pa, pb], done, {}
 
     def scripted_move(self, player: int, strategy: str) -> str:
@@ -157,12 +161,10 @@ class PublicGoods(_Repeated):
         share = sum(moves) * self.FACTOR / self.n_players
         payoffs = [self.ENDOWMENT - m + share for m in moves]
         self._record(moves, payoffs, [m >= self.ENDOWMENT / 2 for m in moves])
-        done = self.round >= self.rounds
-        obs = []
-        for i, m in enumerate(moves):
-            text = (f"Round {self.round}: you put in {m}; the others put in "
-                    f"{', '.join(str(x) for j, x in enumerate(moves) if j != i)}; you got {payoffs[i]:.1f}.")
-            obs.append(text if done else text + f" Round {self.round + 1}: reply with one number.")
+        obs, done = self._round_views(
+            [f"Round {self.round}: you put in {m}; the others put in "
+             f"{', '.join(str(x) for j, x in enumerate(moves) if j != i)}; you got {payoffs[i]:.1f}."
+             for i, m in enumerate(moves)], "reply with one number.")
         return obs, payoffs, done, {}
 
     def scripted_move(self, player: int, strategy: str) -> int:
@@ -218,12 +220,10 @@ class CostSharing(_Repeated):
         payoffs = [(v - m) if built else 0.0 for v, m in zip(self.values, moves)]
         fair = self.COST / self.n_players
         self._record(moves, payoffs, [m >= fair - 1e-9 for m in moves])
-        done = self.round >= self.rounds
-        obs = []
-        for i, m in enumerate(moves):
-            text = (f"Round {self.round}: offers {', '.join(f'{x:g}' for x in moves)} (yours {m:g}); "
-                    f"{'built' if built else 'not built'}; you got {payoffs[i]:g}.")
-            obs.append(text if done else text + f" Round {self.round + 1}: reply with your offer.")
+        obs, done = self._round_views(
+            [f"Round {self.round}: offers {', '.join(f'{x:g}' for x in moves)} (yours {m:g}); "
+             f"{'built' if built else 'not built'}; you got {payoffs[i]:g}." for i, m in enumerate(moves)],
+            "reply with your offer.")
         return obs, payoffs, done, {}
 
     def scripted_move(self, player: int, strategy: str) -> float:

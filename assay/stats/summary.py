@@ -94,6 +94,10 @@ def summarize(
     return MetricSummary(name, iv.estimate, n, iv.stderr, iv.low, iv.high, iv.method.value, n_failed)
 
 
+def _unit_interval(x: np.ndarray) -> bool:
+    return bool(x.size) and bool(np.all((x >= 0.0) & (x <= 1.0)))
+
+
 def compare_paired(
     name: str,
     a: Sequence[float] | np.ndarray,
@@ -147,8 +151,13 @@ def compare_paired(
         mdd = minimum_detectable_difference(n, var, Design.PAIRED, alpha, power) if n > 1 else math.nan
     diff = float(d.mean())
     resolvable = bool(math.isfinite(mdd) and diff != 0 and abs(diff) >= mdd)
+    low, high = ci.low, ci.high
+    if _unit_interval(x) and _unit_interval(y):
+        # Scores in [0, 1] differ by at most 1 either way; the t interval ignores that bound
+        # and can leave it at a handful of items, which reads as a gap over 100 points.
+        low, high = max(low, -1.0), min(high, 1.0)
     return PairedComparison(
-        diff=diff, ci_low=ci.low, ci_high=ci.high, p_value=result.p_value, n=n, test=result.test,
+        diff=diff, ci_low=low, ci_high=high, p_value=result.p_value, n=n, test=result.test,
         name=name, stderr=ci.stderr, confidence=confidence, ci_method=ci.method,
         minimum_detectable_difference=mdd, resolvable=resolvable, n_failed=n_failed,
     )

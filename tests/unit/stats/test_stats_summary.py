@@ -109,6 +109,16 @@ def test_compare_paired_continuous_and_failures() -> None:
     assert not c.resolvable and c.p_value > 0.05 and c.minimum_detectable_difference > abs(c.diff)
 
 
+def test_compare_paired_interval_stays_within_the_score_range() -> None:
+    # Three items, two flipped: the t interval (t_{0.975,2} = 4.3) would reach past -1,
+    # a gap of over 100 points that scores in [0, 1] cannot have.
+    c = compare_paired("acc", [0.0, 0.0, 1.0], [1.0, 1.0, 1.0])
+    assert c.diff == pytest.approx(-2 / 3)
+    assert c.ci_low == -1.0 and c.ci_high <= 1.0
+    wide = compare_paired("loss", [0.0, 0.0, 3.0], [1.0, 1.0, 1.0])
+    assert wide.ci_low < -1.0  # unbounded scores keep the plain t interval
+
+
 def test_compare_paired_clustered() -> None:
     rng = np.random.default_rng(2)
     groups = np.repeat([f"passage{i}" for i in range(10)], 6)

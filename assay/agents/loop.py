@@ -154,6 +154,8 @@ async def run_episode(env: Environment, seed: int, ctx: StepContext, config: Age
     trajectory.append({"turn": 0, "observation": observation})
 
     for turn in range(1, budget.max_turns + 1):
+        if native:  # an environment may offer more tools as the episode goes on (BFCL's miss_func)
+            tools_json = canonical_json(list(env.tools))
         completion = await ctx.generate(Generate(messages=tuple(messages), params=params, tools=tools_json))
         meter.add(completion.usage)
         last_text = completion.text

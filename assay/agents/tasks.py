@@ -68,7 +68,7 @@ def make_env_task(name: str, options: Mapping[str, Any] | None = None, *,
     n, seed, trials = int(opts.pop("n", 20)), int(opts.pop("seed", 0)), int(opts.pop("trials", 1))
     if n < 1 or trials < 1:
         raise ConfigError("n and trials must be at least 1", field=f"env:{name}")
-    budget = Budget(max_turns=int(opts.pop("max_turns", 10)), max_tokens=opts.pop("max_tokens", None),
+    budget = Budget(max_turns=int(opts.pop("max_turns", getattr(cls, "default_max_turns", 10))), max_tokens=opts.pop("max_tokens", None),
                     max_seconds=opts.pop("max_seconds", None), max_cost=opts.pop("max_cost", None),
                     max_errors=int(opts.pop("max_errors", 3)), price_in=float(opts.pop("price_in", 0.0)),
                     price_out=float(opts.pop("price_out", 0.0)))

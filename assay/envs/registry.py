@@ -26,7 +26,7 @@ def register_env(name: str) -> Callable[[E], E]:
 
 def _load_builtins() -> None:
     # Imported for their @register_env side effect, on first lookup only.
-    from assay.envs import bfcl, conversation, games, rag, swarm, textarena_games, tools  # noqa: F401
+    from assay.envs import bfcl, bfcl_multi_turn, conversation, games, rag, swarm, textarena_games, tools  # noqa: F401
 
 
 def env_names() -> list[str]:

@@ -113,3 +113,37 @@ def bfcl_oracle(answers: dict[str, list]):  # type: ignore[no-untyped-def]
         return _call(name.replace(".", "_"), **_pick(params))
 
     return reply
+
+
+def bfcl_multi_turn_script(item: dict, truth: list[list[str]], *, skip_last: bool = False) -> list[str]:
+    """The replies that replay a BFCL multi-turn item's ground truth: each turn's calls (as
+    text-protocol JSON, positional arguments named from the function docs), then a plain
+    reply ending the turn. `skip_last` leaves out the last call of every turn (a wrong agent)."""
+    import ast
+
+    docs = {d["name"]: d for d in item["function"]}
+    for held in item["missed_function"].values():
+        docs.update({d["name"]: d for d in held})
+    script = []
+    for calls in truth:
+        for text in calls[:-1] if skip_last and calls else calls:
+            node = ast.parse(text, mode="eval").body
+            name = node.func.id  # type: ignore[attr-defined]
+            order = list(docs[name]["parameters"].get("properties", {}))
+            arguments = {order[i]: ast.literal_eval(a) for i, a in enumerate(node.args)}  # type: ignore[attr-defined]
+            arguments.update({k.arg: ast.literal_eval(k.value) for k in node.keywords})  # type: ignore[attr-defined]
+            script.append(_call(name, **arguments))
+        script.append("Done.")
+    return script
+
+
+def bfcl_multi_turn_oracle(scripts: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+    """Plays the script of the item whose first user message opens the conversation
+    (`scripts`: first message -> replies, see `bfcl_multi_turn_script`)."""
+
+    def reply(request: Generate) -> str:
+        script = scripts[_first_user(request)]
+        made = sum(1 for m in request.messages or () if m.role == "assistant")
+        return script[made] if made < len(script) else "Done."
+
+    return reply

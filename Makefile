@@ -23,6 +23,8 @@ $(DEMO_STAMP): pyproject.toml Makefile
 # The tests: the demo's set-up plus everything the suite exercises.
 $(TEST_STAMP): $(DEMO_STAMP)
 	$(BIN)/pip install -q -e ".[hf,datasets,dev,web,postgres]"
+	# Ray (the `--executor ray` scale-out tests start a real local cluster): CPU wheel, no CUDA/torch pulled.
+	$(BIN)/pip install -q -e ".[ray]"
 	# llama-cpp-python has no wheel on PyPI: it compiles (~8 min on 2 cores, once; pip caches the wheel).
 	# GGML_NATIVE=OFF makes the wheel portable; LLAVA is not needed.
 	CMAKE_ARGS="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install -q -e ".[llamacpp]"

@@ -54,6 +54,8 @@ from assay.core import (
     TaskResult,
 )
 from assay.engine.cache import ResponseCache
+from assay.engine.executors import RayExecutor
+from assay.store.verify import verify_runs
 from assay.errors import AssayError, ConfigError, PermanentModelError
 from assay.core.pairwise import Battle, Outcome
 from assay.models import load_model
@@ -65,6 +67,8 @@ from assay.stats.rating import bradley_terry, elo_online
 from assay.version import __version__
 
 __all__ = [
+    "RayExecutor",
+    "verify_runs",
     "Action",
     "AgentConfig",
     "Budget",

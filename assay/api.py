@@ -92,6 +92,7 @@ async def evaluate_async(
     chunk_size: int = 64,
     console: Console | None = None,
     on_message: Callable[[str], None] | None = None,
+    executor: Any = None,
 ) -> Run:
     """Evaluate `model` on `tasks` and return the `Run`.
 
@@ -102,13 +103,22 @@ async def evaluate_async(
     to the results store (`True` for the default one, or a SQLAlchemy URL / SQLite file);
     a store failure only warns through `on_message` (the files are written first).
     Raises `PermanentModelError` at the first permanent failure; answers received before it
-    stay cached, so fixing the cause and rerunning resumes."""
+    stay cached, so fixing the cause and rerunning resumes.
+    `executor`: an `assay.RayExecutor` shards the requests over Ray actors that each load the
+    model (a spec, or a picklable zero-argument factory); this process alone writes the cache
+    and the run, and the results equal a single-process run's (`assay.verify_runs`)."""
     say = on_message or (lambda _m: None)
     resolved = resolve_task_args(tasks, seed=seed, formats=formats, format_seed=format_seed)  # fail before loading
-    owned = isinstance(model, str)
-    spec = model if owned else model_spec_of(model)
+    owned = isinstance(model, str) or executor is not None
+    spec = model if isinstance(model, str) else (None if executor is not None else model_spec_of(model))
     load_s = 0.0
-    if owned:
+    if executor is not None:
+        began = time.perf_counter()
+        model = executor.start(model, extra=dict(model_args or {}), batch_size=batch_size, max_batch=chunk_size,
+                               progress=say)
+        spec = spec or model.spec
+        load_s = time.perf_counter() - began
+    elif owned:
         from assay.models import ModelOptions, load_model
 
         began = time.perf_counter()

@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             model_args=dict(args.model_arg), batch_size=args.batch_size, formats=args.formats,
             format_seed=args.format_seed, out=out_dir, store=args.store or True, show_progress=not args.quiet,
             chunk_size=args.chunk_size, console=console,
-            on_message=lambda m: console.print(f"[dim]{m}[/]", highlight=False),
+            on_message=lambda m: console.print(f"[dim]{m}[/]", highlight=False), executor=_executor(args),
         )
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]: every answer received is in the response cache; "
@@ -66,6 +66,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(f"requests: {stats.get('unique_requests', 0)} unique, {stats.get('cache_hits', 0)} from cache, "
                   f"{stats.get('computed', 0)} computed, {stats.get('failed', 0)} failed  ·  "
                   f"wrote {out_dir}/samples.jsonl and results.json", highlight=False)
+    sharded = run.manifest.get("executor")
+    if sharded:
+        console.print(f"ray: {sharded['workers']} workers on {len(sharded['nodes'])} node(s), {len(sharded['deaths'])} died, "
+                      f"{sharded['retried_units']} units retried on another worker", highlight=False)
     first_error = next((s.error for s in run.samples if s.error), None)
     if run.all_failed:
         console.print(f"[bold red]every sample failed[/]; the first error: {first_error}", highlight=False)
@@ -74,6 +78,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"[yellow]{run.n_failed} samples failed[/] (first error: {first_error}); "
                       "rerun the same command to retry them", highlight=False)
     return 0
+
+
+def _executor(args: argparse.Namespace) -> object | None:
+    """`--executor ray` as a `RayExecutor`; None runs in this process."""
+    if args.executor == "local":
+        if args.ray_address or args.workers:
+            from assay.errors import ConfigError
+
+            raise ConfigError("--ray-address and --workers need --executor ray", field="--executor")
+        return None
+    from assay.engine.executors import RayExecutor
+
+    return RayExecutor(address=args.ray_address, workers=args.workers or 2)
 
 
 def _cmd_run_adaptive(args: argparse.Namespace, out_dir: Path) -> int:
@@ -138,4 +155,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--calibration", metavar="ITEMS_JSON", help="with --adaptive: item parameters from `assay irt fit`")
     run.add_argument("--target-se", type=float, default=None, help="with --adaptive: stop when the ability SE reaches this")
     run.add_argument("--max-items", type=int, default=50, help="with --adaptive: the item budget (default 50)")
+    run.add_argument("--executor", choices=("local", "ray"), default="local",
+                     help="where model calls run: this process (default) or Ray actors, sharded by request content")
+    run.add_argument("--ray-address", metavar="ADDRESS",
+                     help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT (default: a private local Ray)")
+    run.add_argument("--workers", type=int, metavar="N", help="with --executor ray: actors, each loading the model (default 2)")
     run.set_defaults(func=cmd_run)

@@ -245,6 +245,9 @@ Dispatcher = MicroBatcher | ConcurrentDispatcher
 
 def make_dispatcher(model: Any, max_batch: int, record: Recorder | None = None) -> Dispatcher:
     """The right dispatcher for an adapter: async adapters declare `max_concurrency`."""
+    own = getattr(model, "make_dispatcher", None)
+    if callable(own):  # a model served elsewhere brings its own (assay.engine.executors.ray)
+        return own(max_batch, record)
     if is_async_model(model):
         return ConcurrentDispatcher(model, int(getattr(model, "max_concurrency", 4) or 4), record)
     return MicroBatcher(model, max_batch, record)

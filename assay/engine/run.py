@@ -235,6 +235,9 @@ async def evaluate_async(
     transport = getattr(model, "transport_stats", None)  # API adapters: attempts, retries, failures
     if callable(transport):
         manifest["transport"] = transport()
+    executor = getattr(model, "executor_stats", None)  # a sharded run: workers, deaths, retried units
+    if callable(executor):
+        manifest["executor"] = executor()
     manifest["tasks"] = {t.name: {"version": t.version, "source": dict(t.source), "n": t.n} for t in run.tasks.values()}
     return run
 

@@ -81,7 +81,8 @@ def test_one_module_per_command_group() -> None:
               "variance": "compare", "runs": "store", "import": "store", "report": "store", "serve": "store",
               "tasks": "catalog", "models": "catalog", "arena": "arena", "judge": "arena",
               "efficiency": "efficiency", "scale": "efficiency", "integrity": "integrity",
-              "irt": "irt", "envs": "envs", "diagnose": "diagnose", "sandbox": "sandbox"}
+              "irt": "irt", "envs": "envs", "diagnose": "diagnose", "sandbox": "sandbox",
+              "verify": "verify"}
     subparsers = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(subparsers.choices) == set(groups)
     for command, module in groups.items():

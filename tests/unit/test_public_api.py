@@ -40,6 +40,8 @@ PUBLIC = [
     # integrity: contamination audits (issue 15)
     "OverlapConfig", "calibrate_on_clean", "clean_subset_score", "detection_report", "integrity_rows", "run_guessing",
     "run_rewrite_gap", "scan_overlap", "score_membership",
+    # scale-out: Ray executor, identity check (issue 19)
+    "RayExecutor", "verify_runs",
 ]
 
 

@@ -26,7 +26,8 @@ def register_env(name: str) -> Callable[[E], E]:
 
 def _load_builtins() -> None:
     # Imported for their @register_env side effect, on first lookup only.
-    from assay.envs import bfcl, bfcl_multi_turn, conversation, games, rag, swarm, textarena_games, tools  # noqa: F401
+    from assay.envs import (  # noqa: F401
+        bfcl, bfcl_multi_turn, conversation, games, rag, swarm, textarena_games, textarena_solo, tools)
 
 
 def env_names() -> list[str]:

@@ -147,3 +147,73 @@ def bfcl_multi_turn_oracle(scripts: dict[str, list[str]]):  # type: ignore[no-un
         return script[made] if made < len(script) else "Done."
 
     return reply
+
+
+_STEPS = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+
+
+def _last_board(request: Generate) -> list[str]:
+    text = next(m.content for m in reversed(request.messages or ()) if m.role == "user" and "Current Board" in m.content)
+    return text.rsplit("Current Board:", 1)[1].split("Available")[0].strip("\n").splitlines()
+
+
+def _bfs(start, goal_test, moves):  # type: ignore[no-untyped-def]
+    """The first move of a shortest path from `start` (None when there is none)."""
+    from collections import deque
+
+    seen, queue = {start}, deque([(start, None)])
+    while queue:
+        state, first = queue.popleft()
+        if goal_test(state):
+            return first
+        for name, nxt in moves(state):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append((nxt, first or name))
+    return None
+
+
+def frozenlake_solver(request: Generate) -> str:
+    """Walks a shortest path around the holes to the goal (textarena's FrozenLake board)."""
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in _last_board(request) if line.startswith("|")]
+    cells = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row)}
+    start = next(p for p, v in cells.items() if v.startswith("P"))
+
+    def moves(p):  # type: ignore[no-untyped-def]
+        for name, (dr, dc) in _STEPS.items():
+            q = (p[0] + dr, p[1] + dc)
+            if q in cells and cells[q] != "H":
+                yield name, q
+
+    return f"[{_bfs(start, lambda p: cells[p] in ('G', 'P/G'), moves)}]"
+
+
+def sokoban_solver(request: Generate) -> str:
+    """Pushes every box onto a target by a shortest move sequence (BFS over player and box
+    positions on textarena's Sokoban board: # wall, X box, √ box on target, O target, P player).
+    The board draws a player standing on a target as P alone, so targets are gathered from
+    every board seen so far."""
+    grid = {(r, c): v for r, line in enumerate(_last_board(request)) for c, v in enumerate(line.split())}
+    walls = {p for p, v in grid.items() if v == "#"}
+    targets = frozenset(
+        (r, c) for m in request.messages or () if m.role == "user" for board in m.content.split("Current Board:")[1:]
+        for r, line in enumerate(board.split("Available")[0].strip("\n").splitlines())
+        for c, v in enumerate(line.split()) if v in ("O", "√", "S"))
+    boxes = frozenset(p for p, v in grid.items() if v in ("X", "√"))
+    player = next(p for p, v in grid.items() if v in ("P", "S"))
+
+    def moves(state):  # type: ignore[no-untyped-def]
+        at, placed = state
+        for name, (dr, dc) in _STEPS.items():
+            q = (at[0] + dr, at[1] + dc)
+            if q in walls or q not in grid:
+                continue
+            if q in placed:
+                beyond = (q[0] + dr, q[1] + dc)
+                if beyond in walls or beyond in placed or beyond not in grid:
+                    continue
+                yield name, (q, placed - {q} | {beyond})
+            else:
+                yield name, (q, placed)
+
+    return f"[{_bfs((player, boxes), lambda s: s[1] <= targets, moves)}]"

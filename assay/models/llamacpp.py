@@ -2,8 +2,14 @@
 
 Spec: `llamacpp:/path/model.gguf`, or `llamacpp:ALIAS` for a bundled model
 (`llamacpp:smollm2`). Settings (`LlamaCppSettings`, `--model-arg`): `n_ctx` (2048),
-`n_threads` (all cores), `n_batch` (512). A request longer than `n_ctx` raises
-`PermanentModelError` (reason "context_length").
+`n_threads` (all cores), `n_batch` (512), `chat_format` (llama-cpp-python's, e.g.
+`chatml-function-calling`; default the GGUF's own template). A request longer than `n_ctx`
+raises `PermanentModelError` (reason "context_length").
+
+A chat request with tools is rendered with them by the chat template; the answer's tool
+calls come back as `Completion.tool_calls`, read from the template's own syntax
+(`assay.models.tool_calls`) or, under a function-calling `chat_format`, from the structured
+calls llama-cpp-python returns.
 
 Log-likelihood is read from the model's own logits, not from the echo path of
 `create_completion` (slow: it sorts the whole vocabulary per token, and for BOS-less
@@ -36,6 +42,7 @@ from assay.models.files import file_sha256
 from assay.models.hf.tokens import TokenSetup
 from assay.models.registry import aliases, register_adapter
 from assay.models.settings import AdapterSettings, parse_settings
+from assay.models.tool_calls import read_tool_calls, template_messages
 from assay.models.windows import rolling_windows
 
 
@@ -45,6 +52,9 @@ class LlamaCppSettings(AdapterSettings):
     n_ctx: int = Field(2048, ge=16, description="context window in tokens (prompt and answer together)")
     n_batch: int = Field(512, ge=1, description="tokens per decode call")
     n_threads: int | None = Field(None, ge=1, description="CPU threads (default: all cores)")
+    chat_format: str | None = Field(None, description=(
+        "llama-cpp-python chat format, e.g. chatml-function-calling (tool calls generated under a grammar and "
+        "returned as tool_calls); default: the GGUF's own chat template, whose tool-call syntax is read back"))
 
 
 _CONTEXT_HINT = ("shorten the prompts (e.g. fewer few-shot examples) or raise the window with "
@@ -81,8 +91,9 @@ def _log_softmax_at(row: np.ndarray, target: int) -> tuple[float, bool]:
 class LlamaCppModel:
     """A GGUF in llama-cpp-python behind the `Model` protocol."""
 
-    def __init__(self, llm: Any, path: Path, info: ModelInfo) -> None:
+    def __init__(self, llm: Any, path: Path, info: ModelInfo, chat_format: str | None = None) -> None:
         self.llm = llm
+        self.chat_format = chat_format
         self.path = path
         self.info = info
         self.capabilities = Capabilities(loglikelihood=True, generate=True, chat=info.has_chat_template,
@@ -243,6 +254,7 @@ class LlamaCppModel:
         texts: list[str] = []
         finish: str | None = None
         tokens_in = tokens_out = 0
+        calls: tuple[tuple[str, str, str], ...] | None = None
         firsts: list[float] = []
         pots: list[float] = []
         began = time.perf_counter()
@@ -258,7 +270,10 @@ class LlamaCppModel:
                     if len(times) > 1:
                         pots.append((times[-1] - times[0]) / (len(times) - 1))
                 choice = data["choices"][0]
-                texts.append(choice.get("text") if "text" in choice else choice["message"].get("content") or "")
+                text = choice.get("text") if "text" in choice else choice["message"].get("content") or ""
+                if request.tools is not None and j == 0:
+                    text, calls = self._tool_calls(choice["message"], text, json.loads(request.tools))
+                texts.append(text)
                 finish = finish or choice.get("finish_reason")
                 usage = data.get("usage") or {}
                 tokens_in += int(usage.get("prompt_tokens") or 0)
@@ -270,7 +285,18 @@ class LlamaCppModel:
             return Completion(texts=(), error=f"{type(exc).__name__}: {exc}")
         return Completion(tuple(texts), finish, Usage(
             tokens_in, tokens_out, time.perf_counter() - began,
-            ttft_s=sum(firsts) / len(firsts) if firsts else None, tpot_s=sum(pots) / len(pots) if pots else None))
+            ttft_s=sum(firsts) / len(firsts) if firsts else None, tpot_s=sum(pots) / len(pots) if pots else None),
+            tool_calls=calls or None)
+
+    @staticmethod
+    def _tool_calls(message: dict, text: str, tools: list[dict]) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+        """Native tool calls of one answer: structured ones from a chat handler that returns
+        them (chatml-function-calling), else those written in the template's own syntax."""
+        structured = message.get("tool_calls") or []
+        if structured:
+            return text, tuple((c.get("id") or f"call_{i}", c["function"]["name"], c["function"]["arguments"])
+                               for i, c in enumerate(structured))
+        return read_tool_calls(text, tools)
 
     def _call(self, request: Generate, params: GenerationParams, seed: int) -> dict[str, Any]:
         common = dict(max_tokens=params.max_tokens, temperature=params.temperature, top_p=params.top_p,
@@ -278,9 +304,14 @@ class LlamaCppModel:
         if params.greedy:
             common.update(temperature=0.0, top_k=1)
         if request.messages is not None:
-            if request.tools is not None:  # rendered by the model's own chat template (assay.agents)
+            messages = [m.to_dict() for m in request.messages]
+            if request.tools is not None:  # rendered by the chat template (assay.agents); calls read back
                 common["tools"] = json.loads(request.tools)
-            return self.llm.create_chat_completion(messages=[m.to_dict() for m in request.messages], **common)
+                if self.chat_format:
+                    common["tool_choice"] = "auto"
+                else:
+                    messages = template_messages(messages)
+            return self.llm.create_chat_completion(messages=messages, **common)
         return self.llm.create_completion(prompt=request.prompt, **common)
 
     def close(self) -> None:
@@ -322,14 +353,16 @@ def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> Llam
         llm = Llama(
             model_path=str(path), n_ctx=settings.n_ctx, n_batch=settings.n_batch,
             n_threads=settings.n_threads or os.cpu_count() or 1, logits_all=False, verbose=False,
+            **({"chat_format": settings.chat_format} if settings.chat_format else {}),
         )
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
     sha = file_sha256(path)
     template = llm.metadata.get("tokenizer.chat_template")
     info = ModelInfo(
-        name=f"llamacpp:{path.name}", adapter="llamacpp", identity={"gguf_sha256": sha},
+        name=f"llamacpp:{path.name}", adapter="llamacpp",
+        identity={"gguf_sha256": sha, **({"chat_format": settings.chat_format} if settings.chat_format else {})},
         parameters=None, has_chat_template=bool(template),
         details={"path": str(path), "n_ctx": llm.n_ctx(), "load_seconds": round(time.perf_counter() - began, 2)},
     )
-    return LlamaCppModel(llm, path, info)
+    return LlamaCppModel(llm, path, info, settings.chat_format)

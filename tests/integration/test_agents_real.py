@@ -75,14 +75,18 @@ def test_qwen_native_tools_through_its_chat_template(qwen_llamacpp: object, tmp_
     """protocol=native: the tools go to llama.cpp with the request and Qwen's own chat template
     renders them (the system prompt does not list them, so the name can only come from the
     template); Qwen answers with a JSON call (seen: fenced, not in `<tool_call>` tags), which
-    the loop reads."""
-    task = make_env_task("tools", {"n": 1, "seed": 3, "kind": "arithmetic", "max_turns": 1, "reply_tokens": 48,
+    the adapter returns as a native tool call (`Completion.tool_calls`, recorded as the step's
+    `tool_call`). The result goes back as a "tool" turn, which the template renders as
+    `<tool_response>`, and the episode goes on to a second model call."""
+    task = make_env_task("tools", {"n": 1, "seed": 3, "kind": "arithmetic", "max_turns": 2, "reply_tokens": 48,
                                    "protocol": "native"})
     run = evaluate(qwen_llamacpp, [task], ResponseCache(tmp_path / "cache.sqlite"), RunOptions(show_progress=False))
     (record,) = run.samples
-    step = record.metadata["trajectory"][1]
+    steps = record.metadata["trajectory"]
     assert "calculator" not in record.prompt
-    assert step.get("action", {}).get("tool") == "calculator", step
+    assert steps[1].get("tool_call", {}).get("name") == "calculator", steps[1]
+    assert steps[1]["action"]["tool"] == "calculator" and steps[1]["observation"].lstrip("-").isdigit()
+    assert len(steps) == 3 and record.metadata["episode"]["outcome"] in OUTCOME_PARTY
 
 
 def test_native_tools_are_accepted_by_a_real_llama_server(llama_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,9 @@ Failures are attributed to one of three parties (tau-bench users report that up 
 failures come from the simulated user, and no harness separated them):
 - the agent: `wrong_answer` (it finished, wrongly) or `bad_action` (it kept sending actions
   that could not be carried out: invalid JSON, unknown tools, arguments failing the schema);
-- the environment: `tool_exception` (a tool crashed) or `simulator_error` (the environment
-  itself raised);
+- the environment: `tool_exception` (a tool crashed), `simulator_error` (the environment
+  itself raised), `opponent_error` (a rival model made no valid move) or `judge_error` (a
+  judged environment's judge gave no readable rating);
 - the budget: `turns`, `tokens`, `time` or `cost` ran out first.
 An episode's output is a `Completion` (its last reply), so the engine's records, caches and
 reports treat it like any generation; `record_metadata` puts the trajectory in the record.
@@ -28,6 +29,7 @@ OUTCOME_PARTY = {
     "tool_exception": "environment",
     "simulator_error": "environment",
     "opponent_error": "environment",
+    "judge_error": "environment",
     "turns": "budget",
     "tokens": "budget",
     "time": "budget",

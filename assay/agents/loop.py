@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from assay.agents.episode import EpisodeOutput, episode_scores
+from assay.agents.judging import judge_episode
 from assay.agents.protocol import ParseError, check_call, parse_reply, tools_prompt
 from assay.core.hashing import canonical_json
 from assay.core.messages import ChatMessage
@@ -76,6 +77,9 @@ class AgentConfig:
     backend. "native": tools sent with the request (OpenAI `tools`; llama.cpp renders them
     with the model's own chat template), calls read from the answer's `tool_calls`, or
     parsed from the template's own tags (`<tool_call>`) when the server leaves them in the text."""
+    judge: Any = None
+    """The judge model of a judged environment (one with `judge_requests`, e.g. MT-Bench)."""
+    judge_max_tokens: int = 256
 
 
 class _Meter:
@@ -209,7 +213,11 @@ async def run_episode(env: Environment, seed: int, ctx: StepContext, config: Age
         if result.info.get("checkpoint"):
             entry["checkpoint"] = result.info["checkpoint"]
         if result.done:
-            return finish(str(result.info.get("outcome", "solved" if result.reward > 0 else "wrong_answer")))
+            outcome = str(result.info.get("outcome", "solved" if result.reward > 0 else "wrong_answer"))
+            if config.judge is not None and hasattr(env, "judge_requests"):
+                outcome, entry["judge"] = await judge_episode(env, ctx, config.judge,
+                                                              GenerationParams(max_tokens=config.judge_max_tokens))
+            return finish(outcome)
         entry["observation"] = result.observation
         if action.is_tool_call:
             messages.append(reply_to(f"Tool result ({action.tool}): {result.observation}\n"

@@ -24,7 +24,8 @@ from assay.envs.base import MultiAgentEnvironment
 from assay.envs.registry import env_class, env_names
 from assay.errors import ConfigError, UnknownNameError
 
-_INT = ("n", "seed", "trials", "max_turns", "max_tokens", "max_errors", "reply_tokens")
+_INT = ("n", "seed", "trials", "max_turns", "max_tokens", "max_errors", "reply_tokens", "judge_tokens")
+DEFAULT_JUDGE = "qwen2.5-coder-0.5b"  # as the mt-bench task: the strongest bundled model (a weak judge)
 _FLOAT = ("temperature", "max_seconds", "max_cost", "price_in", "price_out")
 DEFAULT_PLAYERS = {"prisoners-dilemma": "agent+tit-for-tat", "public-goods": "agent+tit-for-tat+always-defect",
                    "cost-sharing": "agent+tit-for-tat+random", "bargaining": "agent+fair", "swarm": "agent+agent+agent",
@@ -75,8 +76,10 @@ def make_env_task(name: str, options: Mapping[str, Any] | None = None, *,
     protocol = str(opts.pop("protocol", "text"))
     if protocol not in ("text", "native"):
         raise ConfigError(f"protocol must be text or native, not '{protocol}'", field=f"env:{name}:protocol")
+    judge = _judge(cls, opts.pop("judge", None), models)
     config = AgentConfig(budget=budget, max_tokens_per_turn=int(opts.pop("reply_tokens", 192)),
-                         temperature=float(opts.pop("temperature", 0.0)), protocol=protocol)
+                         temperature=float(opts.pop("temperature", 0.0)), protocol=protocol, judge=judge,
+                         judge_max_tokens=int(opts.pop("judge_tokens", 256)))
     players = str(opts.pop("players", DEFAULT_PLAYERS.get(name, "agent")))
     env_params = dict(opts)
     try:
@@ -116,7 +119,26 @@ def make_env_task(name: str, options: Mapping[str, Any] | None = None, *,
                 family="agents", description=cls.description, solver=solver, chat=True,
                 source={"env": name, "n": n, "seed": seed, "trials": trials, "players": players,
                         "params": env_params, "budget": budget.to_dict(), "temperature": config.temperature,
-                        "protocol": protocol})
+                        "protocol": protocol, **({"judge": _judge_name(judge)} if judge is not None else {})})
+
+
+def _judge(cls: type, spec: Any, models: Mapping[str, Any] | None) -> Any:
+    """The judge of a judged environment: `models["judge"]`, else the model named by the
+    `judge` option (loaded on its first request), else the default judge; None otherwise."""
+    if not getattr(cls, "needs_judge", False):
+        if spec is not None:
+            raise ConfigError(f"environment {cls.name} has no judge", field=f"env:{cls.name}:judge")
+        return None
+    if models and "judge" in models:
+        return models["judge"]
+    from assay.scoring.judges.lazy import LazyModel
+
+    return LazyModel(str(spec or DEFAULT_JUDGE))
+
+
+def _judge_name(judge: Any) -> str:
+    spec = getattr(judge, "spec", None)
+    return str(spec) if spec else str(getattr(getattr(judge, "info", None), "name", type(judge).__name__))
 
 
 def resolve_env_task(spec: str) -> Task:

@@ -27,7 +27,7 @@ def register_env(name: str) -> Callable[[E], E]:
 def _load_builtins() -> None:
     # Imported for their @register_env side effect, on first lookup only.
     from assay.envs import (  # noqa: F401
-        bfcl, bfcl_multi_turn, conversation, games, rag, swarm, textarena_games, textarena_solo, tools)
+        bfcl, bfcl_multi_turn, conversation, games, mtbench, rag, swarm, textarena_games, textarena_solo, tools)
 
 
 def env_names() -> list[str]:

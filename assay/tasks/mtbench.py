@@ -27,6 +27,7 @@ from assay.core.solver import PlannedSample, StepContext, StepFailed
 from assay.core.task import Task, TaskKind
 from assay.errors import ConfigError, MissingDependencyError
 from assay.scoring.judges.lazy import LazyModel
+from assay.scoring.judges.mtbench_prompts import TURN_1, TURN_2
 from assay.scoring.judges.solver import JudgedCompletion
 from assay.scoring.judges.templates import render_judge_prompt
 from assay.scoring.judges.verdicts import UnreadableVerdict, parse_rating
@@ -34,50 +35,6 @@ from assay.scoring.judges.verdicts import UnreadableVerdict, parse_rating
 NAME = "mt-bench"
 NEEDS_REFERENCE = frozenset({"math", "reasoning", "coding"})
 _DATA = ("fastchat", "fastchat", "llm_judge", "data", "mt_bench")
-
-TURN_1 = """\
-You are judging an AI assistant's answer. Rate how helpful, relevant, accurate, deep and \
-detailed it is, on a scale of 1 to 10.
-{%- if reference %}
-A reference answer is given: an answer that disagrees with it is wrong.
-
-[Reference answer]
-{{ reference }}
-{%- endif %}
-
-[Question]
-{{ question }}
-
-[The assistant's answer]
-{{ answer }}
-
-Explain briefly, then give your rating strictly as "Rating: [[n]]", for example "Rating: [[6]]".
-"""
-
-TURN_2 = """\
-You are judging an AI assistant in a two-turn conversation. Rate ONLY its answer to the \
-user's SECOND question, on a scale of 1 to 10.
-{%- if reference %}
-A reference answer to the second question is given: an answer that disagrees with it is wrong.
-
-[Reference answer to the second question]
-{{ reference }}
-{%- endif %}
-
-[User, first question]
-{{ question }}
-
-[Assistant, first answer]
-{{ answer }}
-
-[User, second question]
-{{ question_2 }}
-
-[Assistant, second answer]
-{{ answer_2 }}
-
-Explain briefly, then give your rating strictly as "Rating: [[n]]", for example "Rating: [[6]]".
-"""
 
 
 def data_dir() -> Path:

@@ -65,8 +65,25 @@ from assay.scoring.sandbox import ExecutionResult, Sandbox, SandboxLimits, run_p
 from assay.tasks.code_tasks import load_mbpp, make_code_task
 from assay.stats.rating import bradley_terry, elo_online
 from assay.version import __version__
+from assay.api import evaluate_series
+from assay.analyses.series import load_series, predict_score
+from assay.analyses.series.public import forecast_series, quality_of_series, show_series
+from assay.stats.series import ability_curve, neighbour_tests, signal_quality, stability_gap
+from assay.stats.scaling_law import fit_cod_curve, fit_passuntil_law
 
 __all__ = [
+    "ability_curve",
+    "evaluate_series",
+    "fit_cod_curve",
+    "fit_passuntil_law",
+    "forecast_series",
+    "load_series",
+    "neighbour_tests",
+    "predict_score",
+    "quality_of_series",
+    "show_series",
+    "signal_quality",
+    "stability_gap",
     "RayExecutor",
     "verify_runs",
     "Action",

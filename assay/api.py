@@ -205,3 +205,34 @@ def load_run(path_or_id: str | Path, store: str | Path | None = None) -> Run:
     from assay.store import load_run as _load
 
     return _load(path_or_id, store)
+
+
+def evaluate_series(series: Any, tasks: TaskArg | Sequence[TaskArg], *, formulations: Sequence[str] | None = None,
+                    shift: int | None = None, limit: int | None = None, seed: int = 0,
+                    cache: str | Path | ResponseCache | None = DEFAULT_CACHE, out: str | Path = "runs",
+                    store: str | Path | bool | None = True, batch_size: int | None = None,
+                    show_progress: bool = False, console: Console | None = None,
+                    on_message: Callable[[str], None] | None = None) -> Any:
+    """Evaluate every checkpoint of a training run (issue 20) and return its `SeriesManifest`.
+
+    `series`: a folder of step-N checkpoints, a glob, a series YAML file, or a `Series`.
+    `formulations`: ask each multiple-choice task as ("cloze", "listed") too, as TASK@cloze
+    and TASK@listed. `shift`: the step of a domain shift when the series does not mark it.
+    Each checkpoint's run is written under `out/<series id>/` and stored; checkpoints already
+    evaluated on the same tasks are skipped and answers come from the response cache, so a
+    grown series costs only its new checkpoints."""
+    from assay.analyses.series import load_series, run_series_async
+    from assay.analyses.series.public import with_formulations
+
+    resolved = resolve_task_args(tasks, seed=seed)
+    if formulations:
+        resolved = with_formulations(resolved, formulations)
+    chosen = load_series(series, shift=shift) if isinstance(series, (str, Path)) else series
+    response_cache, opened, _ = _open_cache(cache)
+    try:
+        return run_sync(run_series_async(chosen, resolved, out=out, limit=limit, seed=seed, cache=response_cache,
+                                         store=store, batch_size=batch_size, show_progress=show_progress,
+                                         console=console, on_message=on_message))
+    finally:
+        if opened:
+            response_cache.close()

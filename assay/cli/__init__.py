@@ -14,6 +14,7 @@ from assay.cli import diagnose, irt
 from assay.cli import sandbox
 from assay.cli import envs
 from assay.cli import verify
+from assay.cli import series
 from assay.cli._console import console
 from assay.errors import AssayError
 
@@ -23,7 +24,7 @@ __all__ = ["build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assay", description="Evaluate language models with numbers you can trust.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (run, robustness, integrity, compare, efficiency, arena, irt, diagnose, sandbox, envs, store, verify, catalog):  # the order of `assay --help`
+    for group in (run, robustness, integrity, compare, efficiency, arena, irt, diagnose, sandbox, envs, store, verify, series, catalog):  # the order of `assay --help`
         group.register(sub)
     return parser
 

@@ -40,6 +40,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assay.api import DEFAULT_CACHE, evaluate
     from assay.report.terminal import results_table
 
+    from assay.analyses.series import is_series_spec
+
+    if is_series_spec(args.model):  # a training run's checkpoints: one stored run each (issue 20)
+        from assay.cli.series import cmd_run_series
+
+        return cmd_run_series(args)
     out_dir = Path(args.out) if args.out else _default_out(args.model)
     if args.adaptive:
         return _cmd_run_adaptive(args, out_dir)
@@ -128,7 +134,8 @@ def _cmd_run_adaptive(args: argparse.Namespace, out_dir: Path) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = sub.add_parser("run", help="evaluate a model on tasks")
-    run.add_argument("model", help="an alias (smollm2, gemma3-270m), hf:ID_OR_PATH, gguf:PATH, llamacpp:PATH_OR_ALIAS, "
+    run.add_argument("model", help="a checkpoint series (a folder of step-N checkpoints, a glob, a series YAML), "
+                     "or an alias (smollm2, gemma3-270m), hf:ID_OR_PATH, gguf:PATH, llamacpp:PATH_OR_ALIAS, "
                                    "openai:MODEL@http://host:port/v1 or vllm:ID")
     run.add_argument("tasks", nargs="+", help="built-in suite or group, PATH.yaml, or PATH.jsonl")
     run.add_argument("--out", help="output directory (default runs/MODEL-TIME)")
@@ -149,6 +156,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                           "(the first is the default) and print the spread")
     run.add_argument("--data-dir", metavar="DIR",
                      help="local copies of catalog benchmarks (DIR/mmlu/test.jsonl, ...; default $ASSAY_DATA)")
+    run.add_argument("--formulations", metavar="cloze,listed",
+                     help="with a series: ask each multiple-choice task in these formulations (TASK@cloze, TASK@listed)")
+    run.add_argument("--shift", type=int, metavar="STEP", help="with a series: the step of a domain shift (stability gap)")
     run.add_argument("--format-seed", type=int, default=0, help="seed for sampling the --formats formats")
     run.add_argument("--adaptive", action="store_true",
                      help="adaptive test: ask the most informative item next, from the answers so far (needs --calibration)")

@@ -42,6 +42,9 @@ PUBLIC = [
     "run_rewrite_gap", "scan_overlap", "score_membership",
     # scale-out: Ray executor, identity check (issue 19)
     "RayExecutor", "verify_runs",
+    # training-run evaluation: series, curves, stability gap, signal quality, prediction (issue 20)
+    "ability_curve", "evaluate_series", "fit_cod_curve", "fit_passuntil_law", "forecast_series", "load_series",
+    "neighbour_tests", "predict_score", "quality_of_series", "show_series", "signal_quality", "stability_gap",
 ]
 
 

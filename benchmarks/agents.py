@@ -6,7 +6,10 @@ then a prisoner's-dilemma tournament between the bundled models and scripted str
     .venv/bin/python benchmarks/agents.py --envs tools,chat --models smollm2 --no-server --no-tournament
 
 Small seeded subsets (n episodes x trials) so it finishes on 2 shared cores; the load
-average is printed with every timing, since the machine is shared.
+average is printed with every timing, since the machine is shared. Answers are cached in
+$ASSAY_HOME/bench-agents.sqlite (`--cache`), so a rerun (or a run stopped and started again)
+only pays for what it has not asked yet. `--no-inprocess` / `--no-server` split the two
+backends into two processes that can run side by side.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,13 +32,22 @@ from assay.engine.cache import ResponseCache  # noqa: E402
 from assay.engine.run import RunOptions, evaluate  # noqa: E402
 from assay.models import ModelOptions, load_model  # noqa: E402
 from assay.models.registry import resolve_spec  # noqa: E402
+from assay.paths import assay_home  # noqa: E402
 
 ENV_OPTIONS = {
     "tools": {"max_turns": 4}, "chat": {}, "memory": {"facts": 2, "max_turns": 12}, "rag": {"retrieval": "bm25"},
     "rag-closed": {"retrieval": "none"}, "prisoners-dilemma": {"rounds": 3}, "public-goods": {"rounds": 3},
     "cost-sharing": {"rounds": 3}, "bargaining": {"rounds": 4}, "swarm": {"rounds": 4, "max_turns": 4},
-    "bfcl": {"category": "simple_python", "max_turns": 3}, "textarena": {"max_turns": 9},
+    "bfcl": {"category": "simple_python", "max_turns": 3},
+    "bfcl-multi-turn": {"category": "base", "max_turns": 8, "trials": 1},
+    "textarena": {"max_turns": 9}, "frozenlake": {"game": "FrozenLake-v0", "max_turns": 10},
+    "sokoban": {"game": "Sokoban-v0", "max_turns": 10}, "mtbench": {},
 }
+ENV_NAME = {"rag-closed": "rag", "frozenlake": "textarena-solo", "sokoban": "textarena-solo"}
+HEADLINE = {"prisoners-dilemma": "cooperation", "public-goods": "cooperation", "cost-sharing": "cooperation",
+            "bargaining": "deal", "rag": "retrieval_recall", "tools": "honest", "bfcl": "ast_valid",
+            "bfcl-multi-turn": "turns_passed", "textarena-solo": "invalid_moves", "textarena": "draw",
+            "memory": "acc_updated", "swarm": "at_goal", "mtbench": "score"}
 console = Console(width=160)
 
 
@@ -44,19 +55,22 @@ def _fmt(x: float) -> str:
     return "-" if x != x else f"{x:.2f}"
 
 
-def run_env(model, spec: str, env: str, n: int, trials: int, cache: ResponseCache) -> list[str]:
+def run_env(model, spec: str, env: str, n: int, trials: int, cache: ResponseCache, judge=None) -> list[str]:
     opts = dict(ENV_OPTIONS.get(env, {}))
-    name = "rag" if env == "rag-closed" else env
+    name = ENV_NAME.get(env, env)
+    trials = min(trials, int(opts.pop("trials", trials)))
     opts.update(n=n, trials=trials, temperature=0.7 if trials > 1 else 0.0, reply_tokens=48)
-    task = make_env_task(name, opts)
+    task = make_env_task(name, opts, models={"judge": judge()} if name == "mtbench" and judge else None)
     start, load0 = time.perf_counter(), os.getloadavg()[0]
-    run = evaluate(model, [task], cache, RunOptions(show_progress=False))
+    try:
+        run = evaluate(model, [task], cache, RunOptions(show_progress=False))
+    except Exception as exc:  # noqa: BLE001 — one broken row is reported, the others still run
+        return [spec, env, f"error: {type(exc).__name__}: {exc}"[:120], "", "", "", "", "", ""]
     wall = time.perf_counter() - start
     summary = summarize_episodes(run.samples)[task.name]
     m = run.tasks[task.name].metrics
     success = m["success"]
-    headline = {"prisoners-dilemma": "cooperation", "public-goods": "cooperation", "cost-sharing": "cooperation",
-                "bargaining": "deal", "rag": "retrieval_recall"}.get(name)
+    headline = HEADLINE.get(name)
     extra = f"{headline} {_fmt(m[headline].value)}" if headline and headline in m else ""
     passk = " ".join(f"^{k}={_fmt(v[0])}" for k, v in summary.pass_k.items())
     return [spec, env, f"{_fmt(success.value)} [{_fmt(success.ci_low)}, {_fmt(success.ci_high)}]",
@@ -93,32 +107,45 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3)
     parser.add_argument("--trials", type=int, default=2)
     parser.add_argument("--no-server", action="store_true")
+    parser.add_argument("--no-inprocess", action="store_true")
+    parser.add_argument("--n-ctx", default="8192", help="context window (BFCL multi-turn prompts hold ~5k tokens of tools)")
+    parser.add_argument("--cache", default=None, help="answer cache (default: $ASSAY_HOME/bench-agents.sqlite)")
     parser.add_argument("--threads", default="1", help="llama.cpp threads in-process (1: its spinning thread barrier "
                                                        "collapses on a machine shared by other jobs)")
     parser.add_argument("--server-envs", default=None, help="environments behind the server (default: --envs)")
     parser.add_argument("--tournament-models", default=None, help="models in the tournament (default: --models)")
     parser.add_argument("--no-tournament", action="store_true")
+    parser.add_argument("--judge", default="qwen2.5-coder-0.5b", help="judge of mtbench (in-process, --threads)")
     args = parser.parse_args()
-    cache = ResponseCache(Path(tempfile.mkdtemp()) / "agents.sqlite")
+    cache = ResponseCache(Path(args.cache) if args.cache else assay_home() / "bench-agents.sqlite")
     table = Table(title=f"agents: {args.n} episodes x {args.trials} trials per environment (load {os.getloadavg()})")
     for col in ("model", "env", "success [95% CI]", "progress", "pass^k", "env measure", "failures a/e/b",
                 "tokens/ep", "wall"):
         table.add_column(col)
     loaded = {}
+    judges: dict = {}
+
+    def judge():  # loaded on the first mtbench row, once
+        if "judge" not in judges:
+            judges["judge"] = load_model(f"llamacpp:{args.judge}",
+                                         ModelOptions(extra={"n_threads": args.threads, "n_ctx": args.n_ctx}))
+        return judges["judge"]
     for alias in args.models.split(","):
-        loaded[alias] = model = load_model(f"llamacpp:{alias}", ModelOptions(extra={"n_threads": args.threads}))
-        for env in filter(None, args.envs.split(",")):
-            row = run_env(model, f"llamacpp:{alias}", env, args.n, args.trials, cache)
-            table.add_row(*row)
-            console.print(" | ".join(row), highlight=False)  # as it comes: a long run can be stopped
+        extra = {"n_threads": args.threads, "n_ctx": args.n_ctx}
+        if not args.no_inprocess:
+            loaded[alias] = model = load_model(f"llamacpp:{alias}", ModelOptions(extra=extra))
+            for env in filter(None, args.envs.split(",")):
+                row = run_env(model, f"llamacpp:{alias}", env, args.n, args.trials, cache, judge)
+                table.add_row(*row)
+                console.print(" | ".join(row), highlight=False)  # as it comes: a long run can be stopped
         if not args.no_server:
             from tests.support.llama_server import LlamaServer
 
             gguf = Path(resolve_spec(alias).partition(":")[2])
-            with LlamaServer(gguf) as server:
+            with LlamaServer(gguf, n_ctx=int(args.n_ctx)) as server:
                 api = load_model(f"openai:{alias}@{server.base_url}", ModelOptions(extra={"body.repeat_penalty": "1.0"}))
-                for env in (args.server_envs or args.envs).split(","):
-                    row = run_env(api, f"server:{alias}", env, args.n, args.trials, cache)
+                for env in filter(None, (args.server_envs or args.envs).split(",")):
+                    row = run_env(api, f"server:{alias}", env, args.n, args.trials, cache, judge)
                     table.add_row(*row)
                     console.print(" | ".join(row), highlight=False)
                 api.close()
@@ -126,9 +153,10 @@ def main() -> None:
     if not args.no_tournament:
         for alias in (args.tournament_models or "").split(","):
             if alias and alias not in loaded:
-                loaded[alias] = load_model(f"llamacpp:{alias}", ModelOptions(extra={"n_threads": args.threads}))
+                loaded[alias] = load_model(f"llamacpp:{alias}", ModelOptions(extra={"n_threads": args.threads,
+                                                                                     "n_ctx": args.n_ctx}))
         console.print(tournament(loaded, args.n, cache))
-    for model in loaded.values():
+    for model in [*loaded.values(), *judges.values()]:
         model.close()
     console.print(f"load average at the end: {os.getloadavg()} (figures taken on a shared, loaded machine)")
 

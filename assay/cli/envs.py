@@ -53,14 +53,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     env = cls(**params)
     out.print(f"[bold]{name}[/]: {cls.description}")
     if env.instructions:
-        out.print(f"[bold]instructions:[/] {env.instructions}")
+        out.print("[bold]instructions:[/] ", end="")
+        out.print(env.instructions, markup=False, highlight=False)
+    first = env.reset(args.seed)  # before the tools: an episode may pick them (bfcl, bfcl-multi-turn)
     for tool in getattr(env, "tools", ()) or ():
-        out.print(f"[bold]tool[/] {json.dumps(tool['function'])}", highlight=False)
-    first = env.reset(args.seed)
+        out.print("[bold]tool[/] ", end="")
+        out.print(json.dumps(tool["function"]), markup=False, highlight=False)
     views = [first] if isinstance(first, str) else first
     for i, view in enumerate(views):
         out.print(f"[bold]observation{'' if len(views) == 1 else f' (player {i})'} for seed {args.seed}:[/]")
-        out.print(view, highlight=False)
+        out.print(view, markup=False, highlight=False)  # game boards hold [up], [4]: not markup
     return 0
 
 

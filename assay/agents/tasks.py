@@ -5,8 +5,10 @@ every interval is clustered by episode.
 
 Options: `n` episodes, `seed`, `trials`, `temperature`, `max_turns`, `max_tokens`,
 `max_seconds`, `max_cost`, `max_errors`, `price_in` / `price_out` (per million tokens),
-`reply_tokens`, `protocol` (text | native tool calls), for games `players` (seats joined by `+`: `agent+tit-for-tat`), and any
-environment parameter (`kind`, `rounds`, `retrieval`, `k`, `agents`, ...).
+`reply_tokens`, `protocol` (text | native tool calls), for games `players` (seats joined by `+`: `agent+tit-for-tat`),
+for judged environments (mtbench) `judge` (a model spec) and `judge_tokens`, and any
+environment parameter (`kind`, `rounds`, `retrieval`, `k`, `agents`, `category`, `game`, ...).
+`max_turns` defaults to the environment's `default_max_turns` (BFCL multi-turn: 40), else 10.
 """
 
 from __future__ import annotations

@@ -37,6 +37,10 @@ def turn_views(metadata: dict[str, Any]) -> list[dict[str, Any]]:
             reply = "\n".join(f"[player {k}] {' / '.join(v)}" for k, v in replies.items())
         action = step.get("action") or step.get("moves")
         error = step.get("error") or step.get("errors")
+        verdicts = step.get("judge") if isinstance(step.get("judge"), list) else []
+        if verdicts:  # a judged environment's verdicts (mtbench), shown where the episode ends
+            seen = "\n\n".join(f"judge ({v.get('prompt')}): rating {v.get('rating', '—')}\n{v.get('verdict', '')}"
+                                for v in verdicts if isinstance(v, dict))
         rows.append({
             "turn": step.get("turn"),
             "observation": seen or "",

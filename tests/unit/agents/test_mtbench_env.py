@@ -17,6 +17,7 @@ from assay.engine.cache import ResponseCache  # noqa: E402
 from assay.engine.run import RunOptions, evaluate  # noqa: E402
 from assay.envs.mtbench import mtbench_questions  # noqa: E402
 from assay.errors import ConfigError  # noqa: E402
+from assay.report.trajectory import turn_views  # noqa: E402
 from assay.testing.instant import InstantModel  # noqa: E402
 
 
@@ -52,6 +53,8 @@ def test_two_turns_then_the_judge_rates_each(tmp_path: Path) -> None:
         assert r.scores["score"] == 8.5 and r.scores["score_turn1"] == 8.0 and r.scores["score_turn2"] == 9.0
         assert r.scores["success"] == 1.0 and r.scores["progress"] == 1.0
     assert len(judge.calls) == 2 * len(run.samples)
+    last = turn_views(run.samples[0].metadata)[-1]  # the report and dashboard show the verdicts
+    assert "judge (mt-bench-turn2): rating 9.0" in last["observation"] and "Fine." in last["observation"]
     assert run.tasks[run.samples[0].task].metrics["score"].value == 8.5
 
 

@@ -18,7 +18,7 @@ def _short(value: object, width: int = 60) -> str:
 def cmd_verify(args: argparse.Namespace) -> int:
     from assay.store.verify import IGNORED, verify_runs
 
-    result = verify_runs(args.run_a, args.run_b, max_differences=args.max_differences)
+    result = verify_runs(args.run_a, args.run_b, max_differences=args.max_differences, rtol=args.rtol)
     if result.identical:
         out.print(f"[green]identical[/]: {result.samples_compared} samples and results.json agree "
                   f"({escape(str(result.a))} vs {escape(str(result.b))})", highlight=False)
@@ -43,4 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     verify.add_argument("run_b", metavar="RUN_B", help="another run directory")
     verify.add_argument("--max-differences", type=int, default=50, help="differences to list (default 50)")
     verify.add_argument("--show-ignored", action="store_true", help="list the timing fields left out of the comparison")
+    verify.add_argument("--rtol", type=float, default=0.0,
+                        help="relative tolerance for numbers (default 0: bit-identical; 1e-5 for backends whose "
+                             "log-likelihoods move with the batch's make-up, such as hf)")
     verify.set_defaults(func=cmd_verify)

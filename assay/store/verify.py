@@ -10,6 +10,7 @@ everything else is compared exactly (a float must be bit-identical once written 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,20 @@ def strip_ignored(value: dict[str, Any], file: str) -> dict[str, Any]:
     return value
 
 
-def _diff(a: Any, b: Any, where: str, out: list[tuple[str, Any, Any]]) -> None:
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _diff(a: Any, b: Any, where: str, out: list[tuple[str, Any, Any]], rtol: float = 0.0) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
-            _diff(a.get(key, "<absent>"), b.get(key, "<absent>"), f"{where}.{key}" if where else str(key), out)
+            _diff(a.get(key, "<absent>"), b.get(key, "<absent>"), f"{where}.{key}" if where else str(key), out, rtol)
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b)):
-            _diff(x, y, f"{where}[{i}]", out)
+            _diff(x, y, f"{where}[{i}]", out, rtol)
+    elif rtol > 0 and _number(a) and _number(b):
+        if not math.isclose(a, b, rel_tol=rtol, abs_tol=rtol):
+            out.append((where, a, b))
     elif type(a) is not type(b) or a != b:
         out.append((where, a, b))
 
@@ -120,15 +128,21 @@ def _read_samples(root: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
     return rows
 
 
-def verify_runs(a: str | Path, b: str | Path, max_differences: int = 50) -> Verification:
+def verify_runs(a: str | Path, b: str | Path, max_differences: int = 50, rtol: float = 0.0) -> Verification:
     """Compare run directories `a` and `b` field by field, leaving out only `IGNORED`.
-    Samples are matched by (task, format, sample id), so their order may differ."""
+    Samples are matched by (task, format, sample id), so their order may differ.
+
+    `rtol` 0 (the default) asks for bit-identical numbers, which a batch-invariant backend
+    gives (llama.cpp in process, a server answering one request at a time). A backend that
+    pads batches (hf) moves log-likelihoods by ~1e-6 relative with the batch's make-up, in
+    one process as across shards: compare such runs with `rtol=1e-5`; a flipped answer
+    (`extracted`, a score) still counts."""
     root_a, root_b = Path(a), Path(b)
     result = Verification(root_a, root_b)
     found: list[tuple[str, str, Any, Any]] = []
     diffs: list[tuple[str, Any, Any]] = []
     _diff(strip_ignored(_read_results(root_a), "results.json"), strip_ignored(_read_results(root_b), "results.json"),
-          "", diffs)
+          "", diffs, rtol)
     found.extend(("results.json", w, x, y) for w, x, y in diffs)
     samples_a, samples_b = _read_samples(root_a), _read_samples(root_b)
     for key in list(samples_a) + [k for k in samples_b if k not in samples_a]:
@@ -139,7 +153,8 @@ def verify_runs(a: str | Path, b: str | Path, max_differences: int = 50) -> Veri
             continue
         result.samples_compared += 1
         diffs = []
-        _diff(strip_ignored(samples_a[key], "samples.jsonl"), strip_ignored(samples_b[key], "samples.jsonl"), "", diffs)
+        _diff(strip_ignored(samples_a[key], "samples.jsonl"), strip_ignored(samples_b[key], "samples.jsonl"), "", diffs,
+              rtol)
         found.extend(("samples.jsonl", f"{name}: {w}", x, y) for w, x, y in diffs)
     result.n_differences = len(found)
     result.differences = found[:max_differences]

@@ -333,7 +333,7 @@ class RayExecutor:
                     raise ConfigError("driver and cluster differ: " + "; ".join(wrong), field="--ray-address",
                                       hint="install the same versions on every node")
                 if "error" in found:
-                    raise ConfigError(f"a Ray worker on {found['node']} cannot load the model "
+                    raise ConfigError(f"a Ray worker on {found['host']} cannot load the model "
                                       f"{model if isinstance(model, str) else ''}: {found['error']}", field="model",
                                       hint="every node needs the model's files and backend installed")
             keys = {ModelInfo(**found["info"]).cache_key for found in loaded}
@@ -341,7 +341,7 @@ class RayExecutor:
                 raise ConfigError("the Ray workers loaded different models (their cache identities differ)",
                                   field="model", hint="give every node the same model files")
             progress(f"ray: {self.workers} workers ready in {time.perf_counter() - began:.1f} s "
-                     f"on {len({f['node'] for f in loaded})} node(s)")
+                     f"on {len({f['node'] for f in loaded})} node(s) (pids {', '.join(str(f['pid']) for f in loaded)})")
         except BaseException:
             if owns:
                 ray.shutdown()
@@ -349,6 +349,6 @@ class RayExecutor:
         workers = [_Worker(f"w{i}", actor, int(found["pid"]), str(found["node"]))
                    for i, (actor, found) in enumerate(zip(actors, loaded))]
         caps = loaded[0].get("capabilities")
-        spec = model if isinstance(model, str) else ModelInfo(**loaded[0]["info"]).name
+        spec = model if isinstance(model, str) else (loaded[0].get("spec") or ModelInfo(**loaded[0]["info"]).name)
         return RayModel(self, spec, workers, ModelInfo(**loaded[0]["info"]),
                         Capabilities(**caps) if caps else None, owns)

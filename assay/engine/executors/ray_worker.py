@@ -47,7 +47,10 @@ class ModelWorker:
         """Load the model (once); what the driver needs to know of it, or the load error."""
         from assay.engine.dispatch import make_dispatcher
 
-        found: dict[str, Any] = {"pid": os.getpid(), "node": socket.gethostname(), "versions": node_versions()}
+        import ray
+
+        found: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname(), "versions": node_versions(),
+                                 "node": ray.get_runtime_context().get_node_id()[:12]}
         try:
             if callable(self._spec):
                 self._model = self._spec()
@@ -62,6 +65,7 @@ class ModelWorker:
             return found
         self._dispatcher = make_dispatcher(self._model, self._max_batch)
         found["info"] = self._model.info.to_dict()
+        found["spec"] = getattr(self._model, "spec", None) or (self._spec if isinstance(self._spec, str) else None)
         found["max_concurrency"] = int(getattr(self._model, "max_concurrency", 0) or 0)
         return found
 

@@ -77,9 +77,13 @@ def test_sharded_over_two_actors_equals_the_single_process_run(ray_cluster, quiz
     assert all(n > 0 for n in sharded["units"].values()), sharded  # both shards answered
     assert run.manifest["requests"]["computed"] > 0
     _assert_identical(single_by_spec, tmp_path / "ray")
-    done = subprocess.run([sys.executable, "-m", "assay", "verify", str(single_by_spec), str(tmp_path / "ray")],
-                          cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0 and "identical" in done.stdout, done.stderr
+
+
+def test_a_worker_that_cannot_load_the_model_is_refused_before_the_run(ray_cluster, quiz, tmp_path):
+    with pytest.raises(assay.ConfigError, match="cannot load the model"):
+        assay.evaluate("gguf:/nonexistent/model.gguf", quiz, cache=tmp_path / "cache.sqlite", out=tmp_path / "run",
+                       executor=assay.RayExecutor(address=ray_cluster.address, workers=1))
+    assert not (tmp_path / "cache.sqlite").exists() and not (tmp_path / "run").exists()
 
 
 def test_a_worker_killed_mid_run_is_retried_on_another(ray_cluster, quiz, single_by_spec, tmp_path):

@@ -27,7 +27,9 @@ def free_port() -> int:
 class LlamaServer:
     """`python -m llama_cpp.server` serving one GGUF; use as a context manager."""
 
-    def __init__(self, gguf: Path, *, n_ctx: int = 2048, log: Path | None = None) -> None:
+    def __init__(self, gguf: Path, *, n_ctx: int = 2048, log: Path | None = None,
+                 extra_args: tuple[str, ...] = ()) -> None:
+        self.extra_args = tuple(extra_args)
         self.gguf = gguf
         self.port = free_port()
         self.n_ctx = n_ctx
@@ -46,7 +48,7 @@ class LlamaServer:
         out = open(self.log, "wb") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf), "--host", "127.0.0.1",
-             "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--interrupt_requests", "False"],
+             "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--interrupt_requests", "False", *self.extra_args],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout_s

@@ -480,6 +480,13 @@ def _choice_text(choice: dict[str, Any]) -> str:
 
 
 @register_adapter("openai", "an OpenAI-compatible server: openai:MODEL@http://host:port/v1", settings=OpenAISettings)
-def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> OpenAIModel:
+def _build(rest: str, options: ModelOptions, progress: ProgressCallback) -> Any:
+    if "@" in rest:  # MODEL@URL1,URL2 or MODEL@endpoints.yaml: a pool of servers (assay.models.openai.pool)
+        from assay.models.openai.pool import EndpointPool, pool_spec_from
+
+        name, _, target = rest.rpartition("@")
+        pool = pool_spec_from(target)
+        if pool is not None:
+            return EndpointPool(name, pool, parse_openai_settings(options.extra), progress)
     model, url = parse_spec(rest)
     return OpenAIModel(model, url, parse_openai_settings(options.extra), progress)

@@ -15,6 +15,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -94,3 +95,28 @@ def test_postgres_store_round_trip(postgres_url: str, tmp_path: Path) -> None:
         assert {m.task for m in store.metrics()} == set(saved.tasks)
         store.delete(info.run_id)
         assert store.runs() == []
+
+
+def test_runs_from_several_machines_land_in_one_store(postgres_url: str, tmp_path: Path) -> None:
+    """Issue 19: four processes (as four machines would) run and save at the same time into one
+    fresh database; each run is there whole, none overwrote another."""
+    import psycopg
+
+    with psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE writers")
+    url = postgres_url.rsplit("/", 1)[0] + "/writers"
+    root = Path(__file__).resolve().parents[3]
+    writers = [subprocess.Popen([sys.executable, "-m", "tests.support.store_writer", url, str(tmp_path / f"m{i}"), f"m{i}"],
+                                cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    ids = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=180)
+        assert writer.returncode == 0, err[-2000:]
+        ids.append(out.strip().splitlines()[-1])
+    with ResultsStore(url) as store:
+        runs = {r.run_id: r for r in store.runs()}
+        assert set(runs) == set(ids)
+        assert {r.model for r in runs.values()} == {f"m{i}" for i in range(4)}
+        assert all(r.n_samples == 10 and r.n_failed == 0 for r in runs.values())
+        for run_id in ids:
+            assert len(store.load(run_id).samples) == 10

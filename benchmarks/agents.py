@@ -143,7 +143,9 @@ def main() -> None:
 
             gguf = Path(resolve_spec(alias).partition(":")[2])
             with LlamaServer(gguf, n_ctx=int(args.n_ctx)) as server:
-                api = load_model(f"openai:{alias}@{server.base_url}", ModelOptions(extra={"body.repeat_penalty": "1.0"}))
+                # pinned to the GGUF, not the server's random port, so a rerun reuses the cached answers
+                api = load_model(f"openai:{alias}@{server.base_url}", ModelOptions(extra={
+                    "body.repeat_penalty": "1.0", "identity": f"llama-cpp-python server, {gguf.name}"}))
                 for env in filter(None, (args.server_envs or args.envs).split(",")):
                     row = run_env(api, f"server:{alias}", env, args.n, args.trials, cache, judge)
                     table.add_row(*row)

@@ -64,3 +64,17 @@ def test_no_api_key_travels_in_a_payload():
 def test_workers_must_be_positive():
     with pytest.raises(ConfigError, match="at least 1"):
         RayExecutor(workers=0)
+
+
+def test_cli_refuses_bad_executor_flags_before_loading_anything(tmp_path, capsys):
+    from assay.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["run", "smollm2", "arith-mc:n=2", "--workers", "2", "--out", str(tmp_path / "a")]) == 2
+    assert "--executor ray" in capsys.readouterr().err
+    assert main(["run", "smollm2", "arith-mc:n=2", "--executor", "ray", "--ray-address", f"127.0.0.1:{port}",
+                 "--out", str(tmp_path / "b"), "--no-cache"]) == 2
+    assert "cannot reach the Ray cluster" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()

@@ -25,9 +25,8 @@ SHIFT = 600
 CHECKPOINTS = (0, 25, 50, 100, 200, 300, 400, 500, 600, 620, 650, 700, 750, 800, 900, 1000)
 PLANS = (
     TrainPlan(width=128, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
+    TrainPlan(width=160, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
     TrainPlan(width=192, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
-    TrainPlan(width=288, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
-    TrainPlan(width=128, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=1),
 )
 
 
@@ -35,25 +34,90 @@ def series_root() -> Path:
     return assay_home() / "train-series" / "v1"
 
 
-def train_all() -> list[Path]:
+def train_all(only: str | None = None) -> list[Path]:
     import torch
 
     torch.set_num_threads(1)
     out = []
     for plan in PLANS:
+        if only and plan.name() != only:
+            continue
         started = time.perf_counter()
         out.append(train_series(plan, series_root(), log=lambda m: print(m, flush=True)))
         print(f"{plan.name()}: {time.perf_counter() - started:.0f} s, load {os.getloadavg()}", flush=True)
     return out
 
 
+TASKS = ("arith-mc:n=40", "fiction-mc:n=40", "logic-mc:n=40")
+FORMULATIONS = ("cloze", "listed")
+
+
+def evaluate_all(dirs: list[Path]) -> list[str]:
+    """Each series on the tasks in both formulations: stored, cached, skipped when done."""
+    import torch
+
+    from assay.api import evaluate_series
+
+    torch.set_num_threads(1)  # the 2 cores are shared: one thread avoids OpenMP thrashing
+    ids = []
+    for d in dirs:
+        started = time.perf_counter()
+        manifest = evaluate_series(d, list(TASKS), formulations=FORMULATIONS, out=series_root() / "runs",
+                                   on_message=lambda m: print(m, flush=True))
+        print(f"evaluated {manifest.id}: {len(manifest.entries)} checkpoints in {time.perf_counter() - started:.0f} s, "
+              f"load {os.getloadavg()}", flush=True)
+        ids.append(manifest.id)
+    return ids
+
+
+def report(ids: list[str]) -> None:
+    from rich.console import Console
+
+    from assay.analyses.series import mean_errors
+    from assay.analyses.series.curves import recommend
+    from assay.analyses.series.public import forecast_series, quality_of_series, show_series
+    from assay.report.series import curves_table, forecast_table, gap_text, quality_table
+
+    out = Console(width=200)
+    for sid in ids:
+        curves = show_series(sid, n_boot=1000)
+        out.print(curves_table(curves))
+        for task, gap in curves.gaps.items():
+            out.print(f"{sid} {task}: {gap_text(gap)}", highlight=False)
+    for label, until in (("before the shift (steps <= %d)" % SHIFT, SHIFT), ("whole run", None)):
+        rows = quality_of_series(ids, until_step=until)
+        out.print(f"signal quality, {label}, {len(ids)} widths")
+        out.print(quality_table(rows))
+        for line in recommend(rows):
+            out.print(f"- {line}", highlight=False)
+    later = forecast_series(ids[-1], fit_until=400, until=SHIFT)
+    out.print(f"later checkpoints of {ids[-1]} (fit on steps 25-400, predict 500 and 600)")
+    out.print(forecast_table(later))
+    larger = forecast_series(ids[-1], smaller=ids[:-1], step=SHIFT, until=SHIFT)
+    out.print(f"the largest width at step {SHIFT} from the smaller widths' checkpoints (compute 6ND)")
+    out.print(forecast_table(larger))
+    for name, rows in (("later checkpoints", later), ("larger model", larger)):
+        for method, e in mean_errors(rows).items():
+            out.print(f"{name} / {method}: MAE {100 * e['mae']:.1f} points vs naive {100 * e['naive_mae']:.1f}; "
+                      f"90% PI covered {100 * e['coverage']:.0f}% of {e['n']}", highlight=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train-only", action="store_true")
+    parser.add_argument("--only", metavar="NAME", help="train or evaluate only this plan (w160-s0, ...)")
+    parser.add_argument("--eval-only", action="store_true", help="evaluate the series without reporting")
     args = parser.parse_args()
-    train_all()
+    started = time.perf_counter()
+    dirs = train_all(args.only)
     if args.train_only:
         return
+    ids = evaluate_all(dirs)
+    if args.eval_only:
+        return
+    report(ids)
+    print(f"benchmark total {time.perf_counter() - started:.0f} s, load {os.getloadavg()} (figures taken under load: "
+          "the 2 cores are shared with other work)")
 
 
 if __name__ == "__main__":

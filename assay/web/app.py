@@ -238,5 +238,8 @@ def create_app(store: ResultsStore, *, allow_remote: bool = False) -> FastAPI:
     from assay.web.efficiency import register_efficiency
 
     register_efficiency(app, store, render)
+    from assay.web.series import register_series
+
+    register_series(app, store, render)
     return app
 

@@ -307,6 +307,9 @@ class RayExecutor:
         factory); refuse, before any request, a failed load or a version mismatch."""
         from assay.engine.executors.ray_worker import ModelWorker, node_versions
 
+        if not isinstance(model, str) and not callable(model):
+            raise ConfigError("a Ray executor needs a model spec (or a picklable factory), not a loaded model: each "
+                              "worker loads its own", field="model", hint='e.g. assay.evaluate("smollm2", ..., executor=...)')
         extra = dict(extra or {})
         refuse_secrets({"model": model if isinstance(model, str) else "", "model_args": extra})
         ray = _ray()

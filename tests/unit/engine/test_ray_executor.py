@@ -78,3 +78,11 @@ def test_cli_refuses_bad_executor_flags_before_loading_anything(tmp_path, capsys
                  "--out", str(tmp_path / "b"), "--no-cache"]) == 2
     assert "cannot reach the Ray cluster" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
+
+
+def test_a_loaded_model_object_is_refused():
+    class Loaded:
+        info = None
+
+    with pytest.raises(ConfigError, match="not a loaded model"):
+        RayExecutor(workers=1).start(Loaded())

@@ -55,6 +55,9 @@ class TrainPlan:
     """Share of sequences from the suites' text after the shift (replay)."""
     seed: int = 0
     vocab: int = 1024
+    stop_at: int | None = None
+    """Stop after this step (the schedule still assumes `steps`): a run cut short, as a
+    real run's prefix is."""
 
     def name(self) -> str:
         return f"w{self.width}-s{self.seed}"
@@ -171,7 +174,6 @@ def train_series(plan: TrainPlan, root: Path, *, other_text: Callable[[], list[s
     """Train `plan` and save its checkpoints under `root/<plan.name()>/step-NNNNNN/`, with a
     `series.yaml` manifest. A run whose manifest is already there is returned as it is."""
     import torch
-    import yaml
     from transformers import AutoTokenizer
 
     out = root / plan.name()
@@ -196,7 +198,7 @@ def train_series(plan: TrainPlan, root: Path, *, other_text: Callable[[], list[s
     if 0 in wanted:
         saved.append(_save(model, tokenizer, out, 0, 0, plan))
     model.train()
-    for step in range(1, plan.steps + 1):
+    for step in range(1, (plan.stop_at or plan.steps) + 1):
         share = plan.suite_share if plan.shift is None or step <= plan.shift else plan.replay_share
         rows = []
         for _ in range(plan.batch):
@@ -218,11 +220,39 @@ def train_series(plan: TrainPlan, root: Path, *, other_text: Callable[[], list[s
             model.eval()
             saved.append(_save(model, tokenizer, out, step, step * plan.batch * plan.seq_len, plan))
             model.train()
-    meta = {"name": plan.name(), "shift": plan.shift, "parameters": params, "plan": asdict(plan),
-            "train_seconds": round(time.perf_counter() - started, 1),
-            "checkpoints": saved}
-    manifest.write_text(yaml.safe_dump(meta, sort_keys=False))
+    write_manifest(out, plan, params, saved, round(time.perf_counter() - started, 1))
     return out
+
+
+def write_manifest(out: Path, plan: TrainPlan, params: int, saved: list[dict[str, object]],
+                   seconds: float | None) -> Path:
+    """The run's series.yaml: its checkpoints with step and tokens, and the shift step."""
+    import yaml
+
+    meta = {"name": plan.name(), "shift": plan.shift if plan.shift is not None and any(
+        int(c["step"]) > plan.shift for c in saved) else None, "parameters": params, "plan": asdict(plan),
+            "train_seconds": seconds, "checkpoints": saved}
+    path = out / "series.yaml"
+    path.write_text(yaml.safe_dump(meta, sort_keys=False))
+    return path
+
+
+def close_cut_run(plan: TrainPlan, root: Path) -> Path:
+    """Write the manifest of a run whose training was stopped at `plan.stop_at` from outside
+    (the checkpoints it saved up to then), so it is reused like a finished run."""
+    import json as _json
+
+    from transformers import AutoConfig
+
+    out = root / plan.name()
+    saved = []
+    for d in sorted(out.glob("step-*")):
+        state = _json.loads((d / "training_state.json").read_text())
+        if plan.stop_at is None or state["step"] <= plan.stop_at:
+            saved.append({"path": d.name, "step": state["step"], "tokens": state["tokens"]})
+    config = AutoConfig.from_pretrained(str(out / saved[-1]["path"]))
+    model = build_model(plan, config.vocab_size)
+    return write_manifest(out, plan, sum(p.numel() for p in model.parameters()), saved, None)
 
 
 def _save(model, tokenizer, out: Path, step: int, tokens: int, plan: TrainPlan) -> dict[str, object]:

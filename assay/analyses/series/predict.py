@@ -97,9 +97,11 @@ def _passuntil_point(obs: Observations, target_x: float) -> tuple[float, dict[st
 
 def _clusters(features: np.ndarray, k: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
-    k = max(1, min(k, features.shape[0]))
-    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(features)
+    k = max(1, min(k, features.shape[0], len(np.unique(features.round(6), axis=0))))
+    with threadpool_limits(1):  # a few hundred points: OpenMP threads only cost (30x on shared cores)
+        return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(features)
 
 
 def _cod_point(obs: Observations, target_x: float, k: int, min_size: int, seed: int) -> tuple[float, dict[str, Any]]:

@@ -68,7 +68,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
         return 0
     out.print(curves_table(curves))
     if args.skills and curves.skills:
-        out.print(curves_table(curves, skills=True))
+        for task in dict.fromkeys(c.task for c in curves.skills):
+            out.print(curves_table(curves, skills=True, task=task))
     elif curves.skills:
         console.print(f"{len(curves.skills)} per-skill curves: add --skills to print them", highlight=False)
     for task, gap in curves.gaps.items():

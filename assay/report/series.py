@@ -43,14 +43,16 @@ def gap_text(gap: StabilityGap) -> str:
             f"{_step(gap.trough_step)} (Holm p={gap.p_value:.3g}); {rec}")
 
 
-def curves_table(curves: SeriesCurves, *, skills: bool = False) -> Table:
-    """Steps as rows, tasks (or task/skill) as columns: mean % [CI]; * marks a change from the
-    previous checkpoint that survives the Holm-corrected paired test."""
-    chosen = curves.skills if skills else curves.tasks
-    table = Table(title=f"series {curves.manifest.id}: {'per-skill' if skills else 'per-task'} curves, % [95% CI]")
+def curves_table(curves: SeriesCurves, *, skills: bool = False, task: str | None = None) -> Table:
+    """Steps as rows, tasks (or one task's skills) as columns: mean % [CI]; * marks a change
+    from the previous checkpoint that survives the Holm-corrected paired test."""
+    chosen = [c for c in (curves.skills if skills else curves.tasks) if task is None or c.task == task]
+    what = f"{task} per skill" if skills and task else ("per-skill" if skills else "per-task")
+    table = Table(title=f"series {curves.manifest.id}: {what} curves, % [95% CI]")
     table.add_column("step", justify="right")
     for c in chosen:
-        table.add_column(f"{c.task}:{c.skill}" if c.skill else c.task, justify="right")
+        table.add_column(c.skill if (c.skill and task) else (f"{c.task}:{c.skill}" if c.skill else c.task),
+                         justify="right")
     steps = [p.step for p in chosen[0].points] if chosen else []
     for k, s in enumerate(steps):
         cells = []

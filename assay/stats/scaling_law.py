@@ -15,6 +15,7 @@ All functions are pure numpy/scipy over arrays of scales and scores.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
@@ -99,7 +100,10 @@ def fit_cod_curve(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarr
     best = None
     for b0 in (0.3, 1.0, 2.0):
         try:
-            p, _ = optimize.curve_fit(model, u, yy, p0=(1.0, b0, 0.1), bounds=([0, 0, 0], [1e3, 5, 50]), maxfev=4000)
+            with warnings.catch_warnings():  # few points: an unestimable covariance is expected
+                warnings.simplefilter("ignore", optimize.OptimizeWarning)
+                p, _ = optimize.curve_fit(model, u, yy, p0=(1.0, b0, 0.1), bounds=([0, 0, 0], [1e3, 5, 50]),
+                                          maxfev=4000)
         except (RuntimeError, ValueError):
             continue
         rmse = float(np.sqrt(np.mean((model(u, *p) - yy) ** 2)))

@@ -82,7 +82,7 @@ def test_one_module_per_command_group() -> None:
               "tasks": "catalog", "models": "catalog", "arena": "arena", "judge": "arena",
               "efficiency": "efficiency", "scale": "efficiency", "integrity": "integrity",
               "irt": "irt", "envs": "envs", "diagnose": "diagnose", "sandbox": "sandbox",
-              "verify": "verify"}
+              "verify": "verify", "series": "series"}
     subparsers = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(subparsers.choices) == set(groups)
     for command, module in groups.items():
@@ -91,7 +91,7 @@ def test_one_module_per_command_group() -> None:
         if func is None:  # robustness, arena, judge: the handler sits on each subcommand's parser
             analyses = next(a for a in parser._actions
                             if a.dest in ("analysis", "arena_command", "judge_command", "check", "irt_command",
-                                          "envs_command", "sandbox_command"))
+                                          "envs_command", "sandbox_command", "series_command"))
             func = next(iter(analyses.choices.values())).get_default("func")
         assert func.__module__ == f"assay.cli.{module}", command
 

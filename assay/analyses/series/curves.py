@@ -220,7 +220,11 @@ def recommend(rows: Sequence[QualityRow], top: int = 3) -> list[str]:
     for base, forms in by_task.items():
         if "cloze" in forms and "listed" in forms:
             c, l = forms["cloze"], forms["listed"]
-            better = c if c.score >= l.score else l
+            if abs(c.score - l.score) < 0.05:
+                out.append(f"{base}: cloze and listed give about the same signal (watch score {c.score:.2f} vs "
+                           f"{l.score:.2f})")
+                continue
+            better = c if c.score > l.score else l
             other = l if better is c else c
             out.append(f"{base}: the {better.formulation} formulation gives more signal early "
                        f"(watch score {better.score:.2f} vs {other.score:.2f})")

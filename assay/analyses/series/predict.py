@@ -23,6 +23,7 @@ resample) and, when the truth is known, its error next to the naive extrapolatio
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
@@ -77,10 +78,12 @@ def _logistic_link(pu: np.ndarray, acc: np.ndarray, chance: float):
     lp = np.log(np.clip(pu, 1e-300, 1.0))
 
     def f(v: np.ndarray, a: float, b: float) -> np.ndarray:
-        return chance + (1 - chance) / (1 + np.exp(-(a + b * v)))
+        return chance + (1 - chance) / (1 + np.exp(np.clip(-(a + b * v), -50, 50)))
 
     try:
-        (a, b), _ = optimize.curve_fit(f, lp, acc, p0=(0.0, 0.1), maxfev=4000)
+        with warnings.catch_warnings():  # few points: an unestimable covariance is expected
+            warnings.simplefilter("ignore", optimize.OptimizeWarning)
+            (a, b), _ = optimize.curve_fit(f, lp, acc, p0=(0.0, 0.1), maxfev=4000)
     except (RuntimeError, ValueError):
         slope, icpt = np.polyfit(lp, acc, 1) if np.ptp(lp) > 0 else (0.0, float(acc.mean()))
         return lambda p: float(np.clip(icpt + slope * math.log(max(p, 1e-300)), 0, 1))

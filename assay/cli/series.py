@@ -62,7 +62,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from assay.analyses.series.public import show_series
     from assay.report.series import curves_table, gap_text
 
-    curves = show_series(args.series, confidence=args.confidence, store=args.store)
+    curves = show_series(args.series, confidence=args.confidence, metric=args.metric, store=args.store)
     if args.json:
         out.print_json(json.dumps(curves.to_dict(), default=str))
         return 0
@@ -72,8 +72,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
             out.print(curves_table(curves, skills=True, task=task))
     elif curves.skills:
         console.print(f"{len(curves.skills)} per-skill curves: add --skills to print them", highlight=False)
+    prop = not curves.tasks or curves.tasks[0].proportion
     for task, gap in curves.gaps.items():
-        out.print(f"{task}: {gap_text(gap)}", highlight=False)
+        out.print(f"{task}: {gap_text(gap, prop)}", highlight=False)
     console.print("* the paired test on the same items (Holm-corrected) says the score changed from the previous "
                   "checkpoint", highlight=False)
     if args.html:
@@ -98,7 +99,7 @@ def _cmd_quality(args: argparse.Namespace) -> int:
     from assay.report.series import quality_table
 
     rows = quality_of_series(args.series, until_step=args.until_step, early_fraction=args.early_fraction,
-                             store=args.store)
+                             metric=args.metric, store=args.store)
     if args.json:
         out.print_json(json.dumps([r.to_dict() for r in rows], default=str))
         return 0
@@ -132,6 +133,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                            "score prediction")
     ssub = series.add_subparsers(dest="series_command", required=True)
     store_help = "results store (default $ASSAY_STORE or $ASSAY_HOME/store.sqlite)"
+    metric_help = ("the score to follow: a task metric (default: each task's primary, e.g. acc) or p_correct, "
+                   "the probability of the correct option, or log_pass, the log-probability of generating the correct answer "
+                   "(PassUntil's pass rate, in logs); both move before accuracy does")
 
     p = ssub.add_parser("list", help="the evaluated series")
     p.set_defaults(func=_cmd_list)
@@ -139,6 +143,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = ssub.add_parser("show", help="per-task and per-skill curves with CIs, neighbour tests, stability gap")
     p.add_argument("series", help="a series id (or prefix), or the folder/glob/YAML that defines it")
     p.add_argument("--skills", action="store_true", help="print the per-skill curves too")
+    p.add_argument("--metric", help=metric_help)
     p.add_argument("--confidence", type=float, default=0.95)
     p.add_argument("--json", action="store_true", help="print everything as JSON")
     p.add_argument("--html", metavar="PATH", help="also write an HTML report with the plots")
@@ -150,6 +155,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--until-step", type=int, help="judge only the checkpoints up to this step (e.g. the shift)")
     p.add_argument("--early-fraction", type=float, default=0.3,
                    help="checkpoints up to this fraction of the last step count as early (Kendall tau)")
+    p.add_argument("--metric", help=metric_help)
     p.add_argument("--json", action="store_true")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=_cmd_quality)

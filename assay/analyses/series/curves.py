@@ -53,8 +53,23 @@ def formulation_of(task: str, version: str) -> str:
     return "cloze" if "-cloze" in version else "listed"
 
 
+P_CORRECT = "p_correct"
+"""The metric name for the probability of the correct option (softmax over the options'
+log-likelihoods): a continuous score that moves before accuracy does (E2LM's point that
+continuous metrics give earlier signal)."""
+
+
+LOG_PASS = "log_pass"
+"""The metric name for the log-probability of generating the correct option's text: the log
+of the pass rate PassUntil estimates (Hu et al. 2024), exact for log-likelihood items. It
+follows the model's fit to the task's domain even while accuracy sits at chance; its
+"chance" is the untrained (step-0) checkpoint's level."""
+
+_DERIVED = (P_CORRECT, LOG_PASS)
+
+
 def _item_values(run: Run, task: str, metric: str | None) -> tuple[str, dict[str, Any]]:
-    name = metric or run.primary_metric(task) or "acc"
+    name = (None if metric in _DERIVED else metric) or run.primary_metric(task) or "acc"
     return name, {r.sample_id: r for r in run.rows(task) if not r.error}
 
 
@@ -89,7 +104,14 @@ def task_matrices(pairs: Sequence[tuple[SeriesEntry, Run]], metric: str | None =
             p_correct = np.array([[float(np.exp(ll[t] - np.logaddexp.reduce(ll))) for ll, t in zip(row, targets)]
                                   for row in lls])
             pass_prob = np.array([[float(np.exp(ll[t])) for ll, t in zip(row, targets)] for row in lls])
-        version = pairs[0][1].tasks[task].version if hasattr(pairs[0][1].tasks[task], "version") else ""
+        if metric in _DERIVED:
+            if p_correct is None or pass_prob is None:
+                continue  # a generated-answer task has no option probabilities
+            scores, name = (p_correct, P_CORRECT) if metric == P_CORRECT else (np.log(np.maximum(pass_prob, 1e-300)),
+                                                                              LOG_PASS)
+            if metric == LOG_PASS:
+                chance = float(scores[0].mean()) if pairs[0][0].step == 0 else -math.inf
+        version = pairs[0][1].tasks[task].version
         out[task] = TaskMatrix(task, formulation_of(task, str(version)) if mc else "generate",
                                [e.step for e, _ in pairs], [e.tokens for e, _ in pairs], common, scores, chance,
                                skills, p_correct, pass_prob, name)
@@ -106,9 +128,16 @@ class Curve:
     chance: float
     points: list[CurvePoint]
     neighbours: list[NeighbourTest]
+    metric: str = "acc"
+
+    @property
+    def proportion(self) -> bool:
+        """Whether the score is a share in [0, 1] (printed as a percentage)."""
+        return self.metric != LOG_PASS
 
     def to_dict(self) -> dict[str, Any]:
-        return {"task": self.task, "skill": self.skill, "n_items": self.n_items, "chance": self.chance,
+        return {"task": self.task, "skill": self.skill, "metric": self.metric, "n_items": self.n_items,
+                "chance": self.chance,
                 "points": [p.to_dict() for p in self.points], "neighbours": [n.to_dict() for n in self.neighbours]}
 
 
@@ -135,13 +164,13 @@ def series_curves(manifest: SeriesManifest, pairs: Sequence[tuple[SeriesEntry, R
     tasks, skills, gaps = [], [], {}
     for name, m in mats.items():
         tasks.append(Curve(name, None, len(m.item_ids), m.chance, ability_curve(m.scores, m.steps, confidence),
-                           neighbour_tests(m.scores, m.steps, confidence)))
+                           neighbour_tests(m.scores, m.steps, confidence), m.metric))
         for skill, idx in sorted(m.skills.items()):
             if len(idx) < min_skill_items or len(idx) == len(m.item_ids):
                 continue
             sub = m.scores[:, idx]
             skills.append(Curve(name, skill, len(idx), m.chance, ability_curve(sub, m.steps, confidence),
-                                neighbour_tests(sub, m.steps, confidence)))
+                                neighbour_tests(sub, m.steps, confidence), m.metric))
         shift = manifest.shift
         if shift is not None and any(s <= shift for s in m.steps) and m.steps[-1] > shift:
             gaps[name] = stability_gap(m.scores, m.steps, shift, confidence, n_boot=n_boot)

@@ -52,22 +52,25 @@ def resolve_manifest(ref: str | Path) -> SeriesManifest:
     return load_manifest(text)
 
 
-def show_series(ref: str | Path, *, confidence: float = 0.95, n_boot: int = 1000,
+def show_series(ref: str | Path, *, confidence: float = 0.95, n_boot: int = 1000, metric: str | None = None,
                 store: str | Path | None = None) -> SeriesCurves:
-    """Per-task and per-skill curves with CIs, neighbour tests and stability gaps of a series."""
+    """Per-task and per-skill curves with CIs, neighbour tests and stability gaps of a series.
+    `metric`: a score name (default each task's primary one) or "p_correct", the probability
+    of the correct option."""
     manifest = resolve_manifest(ref)
     if not manifest.entries:
         raise SeriesError(f"series {manifest.id} has no evaluated checkpoint yet", field="SERIES_ID")
-    return series_curves(manifest, load_series_runs(manifest, store), confidence=confidence, n_boot=n_boot)
+    return series_curves(manifest, load_series_runs(manifest, store), confidence=confidence, n_boot=n_boot,
+                         metric=metric)
 
 
 def quality_of_series(refs: Sequence[str | Path], *, until_step: int | None = None, early_fraction: float = 0.3,
-                      store: str | Path | None = None) -> list[QualityRow]:
+                      metric: str | None = None, store: str | Path | None = None) -> list[QualityRow]:
     """E2LM signal quality of the tasks the series share (several sizes or seeds), best first."""
     if not refs:
         raise SeriesError("give at least one series", field="SERIES")
     pairs = [load_series_runs(resolve_manifest(r), store) for r in refs]
-    return series_quality(pairs, until_step=until_step, early_fraction=early_fraction)
+    return series_quality(pairs, until_step=until_step, early_fraction=early_fraction, metric=metric)
 
 
 def forecast_series(ref: str | Path, *, fit_until: int | None = None, smaller: Sequence[str | Path] = (),

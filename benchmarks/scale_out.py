@@ -45,7 +45,7 @@ def _timed(model, tasks, out: Path, executor=None, chunk_size: int = 64) -> tupl
 def _row(label: str, actors: str, run: assay.Run, seconds: float, load: float, same: str) -> str:
     n = len(run.samples)
     requests = int(run.manifest["requests"]["requests"])
-    return (f"| {label} | {actors} | {n} | {requests} | {n / seconds:.1f} | {1000 * seconds / requests:.2f} | "
+    return (f"| {label} | {actors} | {n} | {requests} | {n / seconds:.3g} | {1000 * seconds / requests:.2f} | "
             f"{load:.1f} | {same} | {' / '.join(f'{x:.1f}' for x in os.getloadavg())} |")
 
 

@@ -117,7 +117,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     methods = [m.strip() for m in args.method.split(",")] if args.method else ["cod", "passuntil"]
     rows = forecast_series(args.series, fit_until=args.fit_until, smaller=args.smaller or (), step=args.step,
                            until=args.until, methods=methods, tasks=args.task or None, confidence=args.confidence,
-                           n_boot=args.n_boot, store=args.store)
+                           n_boot=args.n_boot, metric=args.metric or "acc", store=args.store)
     if args.json:
         out.print_json(json.dumps([r.to_dict() for r in rows], default=str))
         return 0
@@ -171,6 +171,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--task", action="append", help="only this task (repeatable)")
     p.add_argument("--confidence", type=float, default=0.9, help="prediction-interval level (default 0.9)")
     p.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for the interval")
+    p.add_argument("--metric", help="what to predict: acc (default) or p_correct")
     p.add_argument("--json", action="store_true")
     p.add_argument("--store", help=store_help)
     p.set_defaults(func=_cmd_predict)

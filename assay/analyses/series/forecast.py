@@ -50,11 +50,21 @@ def _usable(m: TaskMatrix) -> bool:
     return m.p_correct is not None and m.pass_prob is not None
 
 
+def _target(m: TaskMatrix, metric: str) -> np.ndarray:
+    """What is predicted: accuracy, or the probability of the correct option."""
+    if metric == "p_correct":
+        assert m.p_correct is not None
+        return m.p_correct
+    if metric != "acc":
+        raise SeriesError(f"predictions are of acc or p_correct, not '{metric}'", field="--metric")
+    return m.scores
+
+
 def forecast_later(pairs: Sequence[tuple[SeriesEntry, Run]], fit_until: int, *, until: int | None = None,
                    methods: Sequence[str] = METHODS, tasks: Sequence[str] | None = None, confidence: float = 0.9,
-                   n_boot: int = 200) -> list[ForecastRow]:
+                   n_boot: int = 200, metric: str = "acc") -> list[ForecastRow]:
     """Fit on the checkpoints with 0 < step <= `fit_until` and predict each later one (up to
-    `until`), per multiple-choice task."""
+    `until`), per multiple-choice task; `metric` is acc or p_correct."""
     mats = task_matrices(pairs)
     rows = []
     for name, m in mats.items():
@@ -66,11 +76,12 @@ def forecast_later(pairs: Sequence[tuple[SeriesEntry, Run]], fit_until: int, *, 
             raise SeriesError(f"task {name}: fitting needs three checkpoints after step 0 up to step {fit_until}",
                               field="--fit-until")
         assert m.p_correct is not None and m.pass_prob is not None
-        obs = observations([_scale(m, k) for k in fit], [m.scores[k] for k in fit], [m.p_correct[k] for k in fit],
+        y = _target(m, metric)
+        obs = observations([_scale(m, k) for k in fit], [y[k] for k in fit], [m.p_correct[k] for k in fit],
                            [m.pass_prob[k] for k in fit], m.chance)
         for k in held:
             for method in methods:
-                p = predict_score(obs, _scale(m, k), method, actual=float(m.scores[k].mean()),
+                p = predict_score(obs, _scale(m, k), method, actual=float(y[k].mean()),
                                   confidence=confidence, n_boot=n_boot)
                 rows.append(ForecastRow(name, f"step {m.steps[k]}", p))
     return rows
@@ -78,7 +89,8 @@ def forecast_later(pairs: Sequence[tuple[SeriesEntry, Run]], fit_until: int, *, 
 
 def forecast_larger(smaller: Sequence[Sequence[tuple[SeriesEntry, Run]]], target: Sequence[tuple[SeriesEntry, Run]],
                     *, step: int | None = None, until: int | None = None, methods: Sequence[str] = METHODS,
-                    tasks: Sequence[str] | None = None, confidence: float = 0.9, n_boot: int = 200) -> list[ForecastRow]:
+                    tasks: Sequence[str] | None = None, confidence: float = 0.9, n_boot: int = 200,
+                    metric: str = "acc") -> list[ForecastRow]:
     """Predict the `target` series' score at `step` (default: its last checkpoint up to
     `until`) from every checkpoint (0 < step <= until) of the `smaller` series, on the
     compute scale 6·N·D."""
@@ -101,13 +113,13 @@ def forecast_larger(smaller: Sequence[Sequence[tuple[SeriesEntry, Run]]], target
             for k, s in enumerate(sm.steps):
                 if s > 0 and (until is None or s <= until):
                     xs.append(6 * n * _scale(sm, k))
-                    acc.append(sm.scores[k][ids])
+                    acc.append(_target(sm, metric)[k][ids])
                     pc.append(sm.p_correct[k][ids])
                     pp.append(sm.pass_prob[k][ids])
         obs = observations(xs, acc, pc, pp, m.chance)
         target_x = 6 * n_big * _scale(m, k_t)
         for method in methods:
-            p = predict_score(obs, target_x, method, actual=float(m.scores[k_t].mean()), confidence=confidence,
+            p = predict_score(obs, target_x, method, actual=float(_target(m, metric)[k_t].mean()), confidence=confidence,
                               n_boot=n_boot)
             rows.append(ForecastRow(name, f"{n_big / 1e6:.1f}M at step {m.steps[k_t]}", p))
     return rows

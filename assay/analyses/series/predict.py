@@ -173,11 +173,12 @@ def predict_score(obs: Observations, target_x: float, method: str = "cod", *, ac
     alpha = 1 - confidence
     lo, hi = (np.percentile(boots, [alpha / 2 * 100, (1 - alpha / 2) * 100]) if len(boots) >= 10
               else (math.nan, math.nan))
-    # the future score is itself a mean over n items: add its sampling spread to the fit's
+    # the future score is itself a mean over n items: add its sampling spread (as seen at the
+    # last observed scale) to the fit's
     from scipy.stats import norm
 
     z = float(norm.ppf(1 - alpha / 2))
-    spread = z * math.sqrt(max(pred * (1 - pred), 1e-12) / n_items)
+    spread = z * float(obs.acc[-1].std(ddof=1)) / math.sqrt(n_items)  # binomial for 0/1 scores
     lo = pred - math.hypot(pred - min(lo, pred), spread)
     hi = pred + math.hypot(max(hi, pred) - pred, spread)
     naive = naive_extrapolation(obs.x, obs.acc.mean(axis=1), target_x)

@@ -76,18 +76,19 @@ def quality_of_series(refs: Sequence[str | Path], *, until_step: int | None = No
 def forecast_series(ref: str | Path, *, fit_until: int | None = None, smaller: Sequence[str | Path] = (),
                     step: int | None = None, until: int | None = None, methods: Sequence[str] = METHODS,
                     tasks: Sequence[str] | None = None, confidence: float = 0.9, n_boot: int = 200,
-                    store: str | Path | None = None) -> list[ForecastRow]:
+                    metric: str = "acc", store: str | Path | None = None) -> list[ForecastRow]:
     """Predict scores of series `ref`: its checkpoints after `fit_until` from those before, or,
     with `smaller` series, its checkpoint at `step` from the smaller models' checkpoints."""
     target = load_series_runs(resolve_manifest(ref), store)
     if smaller:
         return forecast_larger([load_series_runs(resolve_manifest(s), store) for s in smaller], target, step=step,
-                               until=until, methods=methods, tasks=tasks, confidence=confidence, n_boot=n_boot)
+                               until=until, methods=methods, tasks=tasks, confidence=confidence, n_boot=n_boot,
+                               metric=metric)
     if fit_until is None:
         raise SeriesError("say which checkpoints to fit on (fit_until) or which smaller series to predict from",
                           field="--fit-until")
     return forecast_later(target, fit_until, until=until, methods=methods, tasks=tasks, confidence=confidence,
-                          n_boot=n_boot)
+                          n_boot=n_boot, metric=metric)
 
 
 __all__ = ["FORMULATIONS", "forecast_series", "list_series", "quality_of_series", "resolve_manifest", "show_series",

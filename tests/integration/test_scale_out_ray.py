@@ -135,3 +135,35 @@ def test_a_killed_three_worker_run_resumes_with_one_worker(ray_cluster, quiz, si
     assert run.manifest["executor"]["workers"] == 1
     assert run.manifest["requests"]["cache_hits"] >= partial  # none of the killed run's answers is asked again
     _assert_identical(single_by_spec, tmp_path / "resumed")
+
+
+def test_one_rate_limit_is_shared_by_every_worker(ray_cluster):
+    """The endpoint pool's provider-wide limit under Ray: one limiter actor, two workers' worth
+    of callers on the cluster, 20 starts at 10/s take about 1.9 s, not half of it."""
+    import ray
+
+    from assay.engine.executors.ray_limiter import RateLimiterActor, RemoteRateLimiter
+
+    ray.init(address=ray_cluster.address, log_to_driver=False, logging_level="ERROR")
+    try:
+        limiter = ray.remote(RateLimiterActor).options(num_cpus=0).remote(10.0)
+
+        @ray.remote(num_cpus=0)
+        def caller(actor, n: int) -> float:
+            import asyncio
+            import time
+
+            async def starts() -> None:
+                shared = RemoteRateLimiter(actor)
+                for _ in range(n):
+                    await shared.wait()
+
+            began = time.time()
+            asyncio.run(starts())
+            return time.time()
+
+        began = time.time()
+        ends = ray.get([caller.remote(limiter, 10), caller.remote(limiter, 10)], timeout=120)
+        assert max(ends) - began >= 1.8  # one limiter of 10/s for both; two own limiters would take ~0.9 s
+    finally:
+        ray.shutdown()

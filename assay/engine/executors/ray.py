@@ -211,6 +211,7 @@ class RayModel:
         self.retried_units = 0
         self.retried_requests = 0
         self.deaths: list[dict[str, Any]] = []
+        self.helpers: list[Any] = []  # actors that serve the workers (the shared rate limiter)
 
     @property
     def worker_pids(self) -> list[int]:
@@ -249,9 +250,9 @@ class RayModel:
 
     def close(self) -> None:
         ray = _ray()
-        for worker in self._workers:
+        for actor in [w.actor for w in self._workers] + self.helpers:
             try:
-                ray.kill(worker.actor)
+                ray.kill(actor)
             except Exception:  # noqa: BLE001 — a dead actor, a gone cluster: nothing left to close
                 pass
         if self._owns_ray and ray.is_initialized():
@@ -343,6 +344,13 @@ class RayExecutor:
             if len(keys) != 1:
                 raise ConfigError("the Ray workers loaded different models (their cache identities differ)",
                                   field="model", hint="give every node the same model files")
+            rps = loaded[0].get("rate_limit_rps")
+            if rps:  # an endpoint pool with a provider-wide limit: one limiter for every worker
+                from assay.engine.executors.ray_limiter import RateLimiterActor
+
+                limiter = ray.remote(RateLimiterActor).options(num_cpus=0).remote(float(rps))
+                ray.get([a.share_rate_limit.remote(limiter) for a in actors], timeout=60)
+                actors.append(limiter)  # killed with the workers at the end
             progress(f"ray: {self.workers} workers ready in {time.perf_counter() - began:.1f} s "
                      f"on {len({f['node'] for f in loaded})} node(s) (pids {', '.join(str(f['pid']) for f in loaded)})")
         except BaseException:
@@ -351,7 +359,10 @@ class RayExecutor:
             raise
         workers = [_Worker(f"w{i}", actor, int(found["pid"]), str(found["node"]))
                    for i, (actor, found) in enumerate(zip(actors, loaded))]
+        extra_actors = actors[len(loaded):]  # the shared rate limiter, if any
         caps = loaded[0].get("capabilities")
         spec = model if isinstance(model, str) else (loaded[0].get("spec") or ModelInfo(**loaded[0]["info"]).name)
-        return RayModel(self, spec, workers, ModelInfo(**loaded[0]["info"]),
-                        Capabilities(**caps) if caps else None, owns)
+        model_ = RayModel(self, spec, workers, ModelInfo(**loaded[0]["info"]), Capabilities(**caps) if caps else None,
+                          owns)
+        model_.helpers = extra_actors
+        return model_

@@ -67,7 +67,14 @@ class ModelWorker:
         found["info"] = self._model.info.to_dict()
         found["spec"] = getattr(self._model, "spec", None) or (self._spec if isinstance(self._spec, str) else None)
         found["max_concurrency"] = int(getattr(self._model, "max_concurrency", 0) or 0)
+        found["rate_limit_rps"] = getattr(self._model, "rate_limit_rps", None)
         return found
+
+    def share_rate_limit(self, limiter_actor: Any) -> None:
+        """Make the model (an endpoint pool) wait on the run's one shared limiter."""
+        from assay.engine.executors.ray_limiter import RemoteRateLimiter
+
+        self._model.share_rate_limit(RemoteRateLimiter(limiter_actor))
 
     async def answer_units(self, units: Sequence[Sequence[Request]]) -> tuple[list[list[Response]], float]:
         """Each unit's answers (the units meet in the dispatcher's batches) and the seconds taken."""

@@ -290,6 +290,15 @@ class EndpointPool:
                                            for r in requests)))
 
     @property
+    def rate_limit_rps(self) -> float | None:
+        return self.spec_pool.rate_limit_rps
+
+    def share_rate_limit(self, limiter: Any) -> None:
+        """Wait on `limiter` (anything with `async wait()`) instead of this process's own: one
+        limit for many processes (`assay.engine.executors.ray_limiter` under Ray)."""
+        self._limiter = limiter
+
+    @property
     def capabilities(self) -> Capabilities:
         return self._first.capabilities
 

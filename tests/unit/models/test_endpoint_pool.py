@@ -76,3 +76,26 @@ def test_one_rate_limit_across_callers():
         return time.monotonic() - began
 
     assert 0.45 <= asyncio.run(burst()) < 2.0  # 26 starts at 50/s: the last one 0.5 s after the first
+
+
+def test_a_shared_limiter_replaces_the_pools_own():
+    from assay.core.requests import Generate
+    from assay.core.responses import Completion
+
+    class Server:
+        async def generate(self, requests):
+            return [Completion(texts=("ok",)) for _ in requests]
+
+    class Counting:
+        waits = 0
+
+        async def wait(self) -> None:
+            Counting.waits += 1
+
+    pool = EndpointPool.__new__(EndpointPool)
+    pool.endpoints = [Endpoint("a", weight=1, concurrency=2, healthy=True, model=Server())]
+    pool._limiter = RateLimiter(rps=1.0)
+    pool.failovers = 0
+    pool.share_rate_limit(Counting())
+    answers = asyncio.run(pool.generate([Generate(prompt=f"p{i}") for i in range(5)]))
+    assert [a.texts for a in answers] == [("ok",)] * 5 and Counting.waits == 5  # at 1/s its own would take 4 s

@@ -20,8 +20,8 @@ back. A request-level failure from a healthy server (a 400) is data, as with one
 
 All endpoints are taken to serve the same model: the cache identity is the model name and
 the sorted endpoint list (or the `identity` pin), so answers are shared whichever server
-gave them. The pool's one rate limiter is shared by every request of the process; with many
-servers, run the pool in the driver (no Ray executor is needed for API models).
+gave them. The pool's one rate limiter is shared by every request of the process; under a
+Ray executor every worker's pool waits on one shared limiter actor instead (`share_rate_limit`).
 """
 
 from __future__ import annotations

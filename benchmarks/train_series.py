@@ -85,23 +85,24 @@ def report(ids: list[str]) -> None:
             curves = show_series(sid, n_boot=1000, metric=metric)
             out.print(curves_table(curves))
             for task, gap in curves.gaps.items():
-                out.print(f"{sid} [{metric}] {task}: {gap_text(gap, metric != 'log_pass')}", highlight=False)
+                out.print(f"{sid} ({metric}) {task}: {gap_text(gap, metric != 'log_pass')}", highlight=False)
     for metric in ("acc", "p_correct", "log_pass"):
         rows = quality_of_series(ids, until_step=SHIFT, metric=metric)
-        out.print(f"signal quality [{metric}], checkpoints up to the shift (step {SHIFT}), {len(ids)} widths")
-        out.print(quality_table(rows))
+        out.print(f"signal quality on {metric}, checkpoints up to the shift (step {SHIFT}), {len(ids)} widths",
+                  markup=False)
+        out.print(quality_table(rows, metric))
         for line in recommend(rows):
             out.print(f"- {line}", highlight=False)
     for metric in ("acc", "p_correct"):
         later = forecast_series(ids[-1], fit_until=400, until=SHIFT, metric=metric)
-        out.print(f"[{metric}] later checkpoints of {ids[-1]} (fit on steps 25-400, predict 500 and 600)")
+        out.print(f"({metric}) later checkpoints of {ids[-1]} (fit on steps 25-400, predict 500 and 600)")
         out.print(forecast_table(later))
         larger = forecast_series(ids[-1], smaller=ids[:-1], step=SHIFT, until=SHIFT, metric=metric)
-        out.print(f"[{metric}] the largest width at step {SHIFT} from the smaller widths' checkpoints (compute 6ND)")
+        out.print(f"({metric}) the largest width at step {SHIFT} from the smaller widths' checkpoints (compute 6ND)")
         out.print(forecast_table(larger))
         for name, rows in (("later checkpoints", later), ("larger model", larger)):
             for method, e in mean_errors(rows).items():
-                out.print(f"[{metric}] {name} / {method}: MAE {100 * e['mae']:.1f} points vs naive "
+                out.print(f"({metric}) {name} / {method}: MAE {100 * e['mae']:.1f} points vs naive "
                           f"{100 * e['naive_mae']:.1f}; 90% PI covered {100 * e['coverage']:.0f}% of {e['n']}",
                           highlight=False)
 

@@ -103,7 +103,7 @@ def _cmd_quality(args: argparse.Namespace) -> int:
     if args.json:
         out.print_json(json.dumps([r.to_dict() for r in rows], default=str))
         return 0
-    out.print(quality_table(rows))
+    out.print(quality_table(rows, args.metric))
     for line in recommend(rows):
         out.print(f"- {line}", highlight=False)
     return 0

@@ -72,16 +72,18 @@ def curves_table(curves: SeriesCurves, *, skills: bool = False, task: str | None
     return table
 
 
-def quality_table(rows: Sequence[QualityRow]) -> Table:
-    """The E2LM signal-quality table, best first."""
-    table = Table(title="benchmark signal quality (E2LM), best first")
-    for name in ("task", "formulation", "monotonicity ρ", "SNR", "Kendall τ early", "above chance from", "final %"):
+def quality_table(rows: Sequence[QualityRow], metric: str | None = None) -> Table:
+    """The E2LM signal-quality table, best first (`metric` names the score when not accuracy)."""
+    final = _pct_or(metric != "log_pass")
+    table = Table(title="benchmark signal quality (E2LM), best first" + (f", on {metric}" if metric else ""))
+    for name in ("task", "formulation", "monotonicity ρ", "SNR", "Kendall τ early", "above chance from",
+                 "final %" if metric != "log_pass" else "final"):
         table.add_column(name, justify="left" if name in ("task", "formulation") else "right")
     for r in rows:
         q = r.quality
         table.add_row(r.task, r.formulation, _num(q.monotonicity), _num(q.snr, 1), _num(q.kendall_tau),
                       _step(q.earliest_step) + ("" if q.n_runs == 1 else f" ({q.separated_runs}/{q.n_runs} runs)"),
-                      _pct(r.final_mean))
+                      final(r.final_mean))
     return table
 
 

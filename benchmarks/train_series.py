@@ -51,6 +51,7 @@ def train_all(only: str | None = None) -> list[Path]:
 
 TASKS = ("arith-mc:n=40", "fiction-mc:n=40", "logic-mc:n=40")
 FORMULATIONS = ("cloze", "listed")
+N_BOOT = 100  # item resamples per prediction interval
 
 
 def evaluate_all(dirs: list[Path]) -> list[str]:
@@ -94,10 +95,10 @@ def report(ids: list[str]) -> None:
         for line in recommend(rows):
             out.print(f"- {line}", highlight=False)
     for metric in ("acc", "p_correct"):
-        later = forecast_series(ids[-1], fit_until=400, until=SHIFT, metric=metric)
+        later = forecast_series(ids[-1], fit_until=400, until=SHIFT, metric=metric, n_boot=N_BOOT)
         out.print(f"({metric}) later checkpoints of {ids[-1]} (fit on steps 25-400, predict 500 and 600)")
         out.print(forecast_table(later))
-        larger = forecast_series(ids[-1], smaller=ids[:-1], step=SHIFT, until=SHIFT, metric=metric)
+        larger = forecast_series(ids[-1], smaller=ids[:-1], step=SHIFT, until=SHIFT, metric=metric, n_boot=N_BOOT)
         out.print(f"({metric}) the largest width at step {SHIFT} from the smaller widths' checkpoints (compute 6ND)")
         out.print(forecast_table(larger))
         for name, rows in (("later checkpoints", later), ("larger model", larger)):

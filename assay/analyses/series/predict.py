@@ -83,7 +83,10 @@ def _logistic_link(pu: np.ndarray, acc: np.ndarray, chance: float):
     try:
         with warnings.catch_warnings():  # few points: an unestimable covariance is expected
             warnings.simplefilter("ignore", optimize.OptimizeWarning)
-            (a, b), _ = optimize.curve_fit(f, lp, acc, p0=(0.0, 0.1), maxfev=4000)
+            # accuracy rises with the pass rate (b >= 0): a flat, noisy accuracy gets b near 0
+            # instead of a spurious slope that extrapolates to 0 or 1
+            (a, b), _ = optimize.curve_fit(f, lp, acc, p0=(0.0, 0.1), bounds=([-50.0, 0.0], [50.0, 5.0]),
+                                           maxfev=4000)
     except (RuntimeError, ValueError):
         slope, icpt = np.polyfit(lp, acc, 1) if np.ptp(lp) > 0 else (0.0, float(acc.mean()))
         return lambda p: float(np.clip(icpt + slope * math.log(max(p, 1e-300)), 0, 1))

@@ -240,7 +240,9 @@ def recommend(rows: Sequence[QualityRow], top: int = 3) -> list[str]:
     out = []
     good = [r for r in rows if r.quality.monotonicity > 0.5 and not math.isnan(r.quality.earliest_step)]
     for r in good[:top]:
-        tau = "" if math.isnan(r.quality.kendall_tau) else f", early ranking agrees with the final one (tau {r.quality.kendall_tau:+.2f})"
+        t = r.quality.kendall_tau
+        tau = "" if math.isnan(t) else (f", early ranking {'agrees' if t > 0 else 'does not agree'} with the final "
+                                        f"one (tau {t:+.2f})")
         out.append(f"watch {r.task} ({r.formulation}): rises steadily (Spearman {r.quality.monotonicity:.2f}), "
                    f"SNR {r.quality.snr:.1f}, above chance from step {r.quality.earliest_step:g}{tau}")
     by_task: dict[str, dict[str, QualityRow]] = {}

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from sqlalchemy import and_, create_engine, delete, event, func, insert, select
+from sqlalchemy import and_, create_engine, delete, event, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -31,6 +31,7 @@ from assay.store.schema import SCHEMA_VERSION, meta_table, metadata, metrics_tab
 from assay.store.scrub import scrub_results
 
 _INSERT_BATCH = 2000
+_SCHEMA_LOCK = 0x61737361  # the PostgreSQL advisory-lock key of schema creation ("assa")
 
 
 class StoreError(AssayError):
@@ -151,15 +152,19 @@ class ResultsStore:
                                          extra="postgres" if url.get_backend_name() == "postgresql" else None) from None
         if url.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        with self._errors("open"):
-            metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                found = conn.execute(select(meta_table.c.value).where(meta_table.c.name == "schema_version")).scalar()
-                if found is None:
-                    conn.execute(insert(meta_table).values(name="schema_version", value=str(SCHEMA_VERSION)))
-                elif int(found) > SCHEMA_VERSION:
-                    raise StoreError(f"the store {self.display_url} has schema version {found}, newer than this "
-                                     f"assay's {SCHEMA_VERSION}: upgrade assay")
+        with self._errors("open"), self.engine.begin() as conn:
+            if url.get_backend_name() == "postgresql":
+                # Several machines opening a fresh store at once would race to create the tables
+                # and the version row (duplicate-key errors); one transaction-scoped lock
+                # makes the first create them and the others find them.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            metadata.create_all(conn)
+            found = conn.execute(select(meta_table.c.value).where(meta_table.c.name == "schema_version")).scalar()
+            if found is None:
+                conn.execute(insert(meta_table).values(name="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(found) > SCHEMA_VERSION:
+                raise StoreError(f"the store {self.display_url} has schema version {found}, newer than this "
+                                 f"assay's {SCHEMA_VERSION}: upgrade assay")
 
     def _errors(self, action: str) -> "_StoreErrors":
         return _StoreErrors(f"could not {action} the results store {self.display_url}")

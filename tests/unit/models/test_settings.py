@@ -42,7 +42,7 @@ def test_misspelled_key_says_did_you_mean_and_lists_what_the_adapter_takes() -> 
 
 
 def test_unknown_key_without_a_close_match_still_lists_the_settings() -> None:
-    with pytest.raises(ConfigError, match="the llamacpp adapter takes: n_batch, n_ctx, n_threads") as caught:
+    with pytest.raises(ConfigError, match="the llamacpp adapter takes: chat_format, n_batch, n_ctx, n_threads") as caught:
         parse_settings(LlamaCppSettings, {"temperature": "0"}, "llamacpp")
     assert "did you mean" not in str(caught.value)
 

@@ -25,9 +25,8 @@ SHIFT = 600
 CHECKPOINTS = (0, 25, 50, 100, 200, 300, 400, 500, 600, 620, 650, 700, 750, 800, 900, 1000)
 PLANS = (
     TrainPlan(width=128, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
-    # cut short (the machine's 2 cores were shared three ways): same schedule, fewer steps
-    TrainPlan(width=160, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0, stop_at=600),
-    TrainPlan(width=192, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0, stop_at=700),
+    TrainPlan(width=160, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
+    TrainPlan(width=192, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
 )
 
 

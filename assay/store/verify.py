@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import ConfigError
+from assay.store.rundir import sample_lines
 
 IGNORED: dict[str, tuple[str, ...]] = {
     # results.json: the run's id, its manifest (start/finish times, host, command, executor and
@@ -110,21 +111,14 @@ def _read_samples(root: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
     if not path.exists():
         raise ConfigError("not a run directory (missing file)", file=path, hint="pass two --out directories of `assay run`")
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=number) from None
-            if not isinstance(row, dict) or "task" not in row or "sample_id" not in row:
-                raise ConfigError("a sample line needs 'task' and 'sample_id'", file=path, line=number, field="sample_id")
-            key = (str(row["task"]), str(row.get("format", "")), str(row["sample_id"]))
-            if key in rows:
-                raise ConfigError(f"sample {key[2]!r} of task {key[0]!r} appears twice", file=path, line=number,
-                                  field="sample_id")
-            rows[key] = row
+    for number, row in sample_lines(path):
+        if "task" not in row or "sample_id" not in row:
+            raise ConfigError("a sample line needs 'task' and 'sample_id'", file=path, line=number, field="sample_id")
+        key = (str(row["task"]), str(row.get("format", "")), str(row["sample_id"]))
+        if key in rows:
+            raise ConfigError(f"sample {key[2]!r} of task {key[0]!r} appears twice", file=path, line=number,
+                              field="sample_id")
+        rows[key] = row
     return rows
 
 

